@@ -24,7 +24,10 @@ TAG_MANAGED_BY = "gitops-sm/managed-by"
 TAG_MANAGED_BY_VALUE = "gitops-sm"
 TAG_ADDRESS = "gitops-sm/address"
 TAG_SPEC_HASH = "gitops-sm/spec-hash"
-OUR_TAG_KEYS = (TAG_MANAGED_BY, TAG_ADDRESS, TAG_SPEC_HASH)
+# Set (to "false") when the spec carries the annotation gitops-sm.io/prune: "false", so the protection
+# survives the spec leaving git.
+TAG_PRUNE = "gitops-sm/prune"
+OUR_TAG_KEYS = (TAG_MANAGED_BY, TAG_ADDRESS, TAG_SPEC_HASH, TAG_PRUNE)
 
 ANNOTATION_PRUNE = "gitops-sm.io/prune"
 ANNOTATION_ADOPT = "gitops-sm.io/adopt"

@@ -185,6 +185,68 @@ class DesiredResource:
         return str(self.annotations.get(ANNOTATION_PRUNE, "")).lower() == "false"
 
 
+class DocumentStatusKind(str, Enum):
+    OK = "ok"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentStatus:
+    """The outcome of loading one YAML document (``validate --output json`` lists every one)."""
+
+    source: SourceLocation
+    api_version: str | None
+    kind: str | None
+    address: str | None
+    status: DocumentStatusKind
+    issues: tuple[Issue, ...] = ()
+    reason: str = ""  # why it was skipped
+
+    def to_dict(self) -> JsonDict:
+        return {
+            "source": str(self.source),
+            "api_version": self.api_version,
+            "kind": self.kind,
+            "address": self.address,
+            "status": self.status.value,
+            "issues": [i.to_dict() for i in self.issues],
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadResult:
+    """Everything ``specs.load_specs`` found under a spec root.
+
+    ``issues`` holds every located error (file-level and document-level). ``incomplete`` is true
+    when any file or document failed: the planner then plans no delete, stop or prune at all,
+    because a resource whose spec failed to load would look like one that left git.
+    """
+
+    root: str
+    resources: tuple[DesiredResource, ...]
+    issues: tuple[Issue, ...]
+    skipped: tuple[SkippedDocument, ...]
+    documents: tuple[DocumentStatus, ...]
+    specs_digest: str
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.issues)
+
+    def to_dict(self) -> JsonDict:
+        return {
+            "root": self.root,
+            "specs_digest": self.specs_digest,
+            "documents": [d.to_dict() for d in self.documents],
+            "errors": [i.to_dict() for i in self.issues],
+            "summary": {
+                status.value: sum(1 for d in self.documents if d.status is status) for status in DocumentStatusKind
+            },
+        }
+
+
 # --------------------------------------------------------------------------- observed state
 
 
