@@ -600,6 +600,7 @@ def _plan_autoscaling(ctx: _Context, res: DesiredResource) -> ResourceChange:
                 steps.append(_step(res, region, unit.policy, f"{rid}#{policy_name}"))
                 changed.append(f"{'put' if obs_policy is None else 'update'} policy {policy_name} on {rid}")
 
+    waits = list(dict.fromkeys(waits))  # several variants of one endpoint wait for the same reason
     if waits and not steps:
         return _change(res, region, [Action.WAIT], "; ".join(waits), depends_on=depends, before=before or None, after=after or None)
     if not steps:

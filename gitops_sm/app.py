@@ -1,0 +1,189 @@
+"""One pass of gitops-sm: load specs → observe → plan → (apply) → report.
+
+Called by ``gitops_sm.cli`` (and by tests that drive whole passes). This is the only layer that
+knows both the pure side (``specs``, ``plan``) and the outside world (``observe``, ``execute``,
+``gitrepo``); it owns the rules that join them: which regions to read, when a saved plan is
+stale, and the ``--wait`` loop that repeats observe→plan→apply until nothing is pending.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_sm import gitrepo, specs
+from gitops_sm.awsclients import ClientFactory, RetryMode
+from gitops_sm.errors import ConfigError, PlanError, StalePlanError
+from gitops_sm.execute import ApplyResult, ExecEvent, execute
+from gitops_sm.model import Action, LoadResult, ObservedState, Plan
+from gitops_sm.observe import observe
+from gitops_sm.plan.planner import DEFAULT_PRUNE_THRESHOLD, PlanOptions, plan
+
+SANDBOX_REGION = "us-east-1"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything a pass needs to know besides the specs themselves."""
+
+    region: str | None = None
+    profile: str | None = None
+    retry_mode: RetryMode = "standard"
+    max_attempts: int = 5
+    endpoint_url: str | None = None  # the sandbox, or a test server
+    prune: bool = False
+    prune_threshold: int = DEFAULT_PRUNE_THRESHOLD
+    allow_mass_prune: bool = False
+    adopt: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanOutcome:
+    load: LoadResult
+    observed: ObservedState
+    plan: Plan
+    aws_calls: int
+
+
+def make_clients(settings: Settings) -> ClientFactory:
+    return ClientFactory(
+        profile=settings.profile,
+        region=settings.region,
+        retry_mode=settings.retry_mode,
+        max_attempts=settings.max_attempts,
+        endpoint_url=settings.endpoint_url,
+    )
+
+
+def validate(*, spec_root: Path) -> LoadResult:
+    """Load and validate specs offline: no AWS, no cluster."""
+    return specs.load_specs(spec_root)
+
+
+def default_region(*, settings: Settings, clients: ClientFactory) -> str:
+    region = settings.region or clients.default_region
+    if not region:
+        raise ConfigError("no AWS region configured: pass --region, set AWS_REGION/AWS_DEFAULT_REGION, or use a profile")
+    return region
+
+
+def plan_options(*, settings: Settings, region: str) -> PlanOptions:
+    return PlanOptions(
+        default_region=region,
+        prune=settings.prune,
+        prune_threshold=settings.prune_threshold,
+        allow_mass_prune=settings.allow_mass_prune,
+        adopt=settings.adopt,
+    )
+
+
+def plan_pass(*, spec_root: Path, settings: Settings, clients: ClientFactory) -> PlanOutcome:
+    """Load, observe and plan once."""
+    loaded = specs.load_specs(spec_root)
+    region = default_region(settings=settings, clients=clients)
+    before = clients.counter.total
+    observed = observe(
+        desired=loaded.resources,
+        clients=clients,
+        default_region=region,
+        include_unlisted_owned=settings.prune,
+    )
+    the_plan = plan(
+        load=loaded,
+        observed=observed,
+        options=plan_options(settings=settings, region=region),
+        commit=gitrepo.head_commit(path=spec_root),
+    )
+    return PlanOutcome(load=loaded, observed=observed, plan=the_plan, aws_calls=clients.counter.total - before)
+
+
+def read_plan_file(path: Path) -> Plan:
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PlanError(f"cannot read plan file {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PlanError(f"plan file {path} is not a JSON object")
+    return Plan.from_dict(data)
+
+
+def settings_for_saved_plan(saved: Plan, settings: Settings) -> Settings:
+    """Re-plan with the options the saved plan was made with (prune, thresholds, adoption)."""
+    opts = saved.options
+    return Settings(
+        region=settings.region or opts.get("default_region"),
+        profile=settings.profile,
+        retry_mode=settings.retry_mode,
+        max_attempts=settings.max_attempts,
+        endpoint_url=settings.endpoint_url,
+        prune=bool(opts.get("prune", False)),
+        prune_threshold=int(opts.get("prune_threshold", DEFAULT_PRUNE_THRESHOLD)),
+        allow_mass_prune=bool(opts.get("allow_mass_prune", False)),
+        adopt=frozenset(opts.get("adopt") or ()),
+    )
+
+
+def check_fresh(*, saved: Plan, settings: Settings, clients: ClientFactory) -> PlanOutcome:
+    """Re-plan and refuse ``saved`` if the specs or the observed state changed since it was made."""
+    if saved.has_errors:
+        raise PlanError("the plan contains errors; fix them and plan again (apply never runs an errored plan)")
+    root = Path(saved.source.path)
+    if not root.exists():
+        raise StalePlanError(f"the plan's spec root {root} does not exist here; plan again")
+    current = plan_pass(spec_root=root, settings=settings_for_saved_plan(saved, settings), clients=clients)
+    if current.plan.source.specs_digest != saved.source.specs_digest:
+        raise StalePlanError("the specs changed since this plan was made; plan again")
+    if current.plan.observed_digest != saved.observed_digest:
+        raise StalePlanError("SageMaker changed since this plan was made (observed state differs); plan again")
+    return current
+
+
+def apply_plan(
+    *, the_plan: Plan, clients: ClientFactory, on_event: Callable[[ExecEvent], None] | None = None
+) -> ApplyResult:
+    if the_plan.has_errors:
+        raise PlanError("the plan contains errors; apply refuses it")
+    return execute(the_plan, clients=clients, on_event=on_event)
+
+
+def pending(the_plan: Plan) -> bool:
+    """Whether another pass could still change something (changes or waits)."""
+    return any(c.is_change or Action.WAIT in c.actions for c in the_plan.resource_changes)
+
+
+def wait_until_converged(
+    *,
+    spec_root: Path,
+    settings: Settings,
+    clients: ClientFactory,
+    timeout_seconds: float,
+    poll_seconds: float,
+    on_pass: Callable[[int, PlanOutcome, ApplyResult | None], None],
+    on_event: Callable[[ExecEvent], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> PlanOutcome:
+    """``--wait``: observe→plan→apply repeatedly until nothing is pending, an error, or the timeout."""
+    deadline = monotonic() + timeout_seconds
+    attempt = 0
+    while True:
+        attempt += 1
+        outcome = plan_pass(spec_root=spec_root, settings=settings, clients=clients)
+        result = None
+        if outcome.plan.has_errors:
+            on_pass(attempt, outcome, None)
+            return outcome
+        if outcome.plan.has_changes:
+            result = apply_plan(the_plan=outcome.plan, clients=clients, on_event=on_event)
+        on_pass(attempt, outcome, result)
+        if result is not None and not result.ok:
+            return outcome
+        if not pending(outcome.plan) or (result is None and not pending(outcome.plan)):
+            return outcome
+        if monotonic() >= deadline:
+            return outcome
+        sleep(poll_seconds)
