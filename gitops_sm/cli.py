@@ -22,6 +22,7 @@ from gitops_sm import __version__, app
 from gitops_sm.errors import ConfigError, GitopsSmError
 from gitops_sm.model import Plan
 from gitops_sm.plan import render
+from gitops_sm.plan.planner import DEFAULT_PRUNE_THRESHOLD
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,7 +64,7 @@ def aws_options(func: F) -> F:
 def plan_options(func: F) -> F:
     decorators = [
         click.option("--prune", is_flag=True, help="Stop/delete resources we own whose spec left git."),
-        click.option("--prune-threshold", type=click.IntRange(0), default=app.DEFAULT_PRUNE_THRESHOLD, show_default=True,
+        click.option("--prune-threshold", type=click.IntRange(0), default=DEFAULT_PRUNE_THRESHOLD, show_default=True,
                      help="Most prune stops/deletes allowed without --allow-mass-prune."),
         click.option("--allow-mass-prune", is_flag=True, help="Allow more prune deletions than the threshold."),
         click.option("--adopt", "adopt", multiple=True, metavar="ADDRESS",
@@ -96,7 +97,7 @@ def _sandbox_if(enabled: bool) -> Iterator[str | None]:
 
 def _settings(
     *, sandbox_url: str | None, region: str | None, profile: str | None, retry_mode: str, max_attempts: int,
-    prune: bool = False, prune_threshold: int = app.DEFAULT_PRUNE_THRESHOLD, allow_mass_prune: bool = False,
+    prune: bool = False, prune_threshold: int = DEFAULT_PRUNE_THRESHOLD, allow_mass_prune: bool = False,
     adopt: tuple[str, ...] = (),
 ) -> app.Settings:
     return app.Settings(

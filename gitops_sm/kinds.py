@@ -8,7 +8,7 @@ Describe and Stop operations belong to a job kind). Nothing here does I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 API_V1 = "sagemaker.aws.amazon.com/v1"
 API_ACK_SAGEMAKER = "sagemaker.services.k8s.aws/v1alpha1"
@@ -39,7 +39,7 @@ HAP_DEFAULT_POLICY_TYPE = "TargetTrackingScaling"
 HAP_DEFAULT_POLICY_NAME = "SageMakerEndpointInvocationScalingPolicy"
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """Canonical kinds, independent of the dialect a manifest was written in."""
 
     TRAINING_JOB = "TrainingJob"

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from gitops_sm.errors import PlanError
@@ -185,7 +185,7 @@ class DesiredResource:
         return str(self.annotations.get(ANNOTATION_PRUNE, "")).lower() == "false"
 
 
-class DocumentStatusKind(str, Enum):
+class DocumentStatusKind(StrEnum):
     OK = "ok"
     ERROR = "error"
     SKIPPED = "skipped"
@@ -250,7 +250,7 @@ class LoadResult:
 # --------------------------------------------------------------------------- observed state
 
 
-class ObservedType(str, Enum):
+class ObservedType(StrEnum):
     """The AWS resource types ``observe`` reports."""
 
     TRAINING_JOB = "TrainingJob"
@@ -347,7 +347,7 @@ class ObservedState:
 # --------------------------------------------------------------------------- the plan
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     NOOP = "no-op"
     CREATE = "create"
     UPDATE = "update"

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from gitops_sm import kinds
 from gitops_sm.kinds import Kind
-from gitops_sm.model import Action, Address, AwsRequest, DesiredResource, ObservedResource, ObservedType, SourceLocation
+from gitops_sm.model import (
+    Action,
+    Address,
+    AwsRequest,
+    DesiredResource,
+    ObservedResource,
+    ObservedType,
+    SourceLocation,
+)
 from gitops_sm.plan.planner import PlanOptions, plan
 from tests.literals import REGION, hosting_deployment, load, observed, our_tags
 

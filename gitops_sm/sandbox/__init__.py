@@ -1,0 +1,70 @@
+"""The SageMaker simulator behind ``--sandbox`` and every AWS-facing test (design section 9).
+
+It is moto 5.2 (SageMaker, Application Auto Scaling, CloudWatch Logs) extended with what moto
+lacks: Stop*Job, UpdateEndpoint, ListTrainingJobsForHyperParameterTuningJob, AWS's errors on
+duplicate creates, time-based status transitions, the autoscaling rule of UpdateEndpoint, job
+logs, and state kept in a file between invocations.
+
+Public API::
+
+    install()                                   apply the moto extensions in this process
+    start_server(*, host="127.0.0.1", port=0, state_file=None) -> SandboxServer
+    serve(*, host="127.0.0.1", port=5000, state_file=None)      blocking; Ctrl-C stops
+    configure_timing(*, job_seconds, endpoint_seconds)          how long transitions take
+    reset()                                     forget all resources, back to default timing
+    advance_clock(seconds)                      move simulated time forward (no sleeping)
+
+Steering outcomes: tag a job, endpoint or endpoint config with ``gitops-sm-sandbox/outcome=Failed``
+(optionally ``gitops-sm-sandbox/failure-reason=...``) and it ends Failed instead of Completed /
+InService (a failed UpdateEndpoint rolls back to the running config, as AWS does).
+
+Timing: ``GITOPS_SM_SANDBOX_JOB_SECONDS`` (default 3) and ``GITOPS_SM_SANDBOX_ENDPOINT_SECONDS``
+(default 2) seconds, or ``configure_timing``. Clients reach the server exactly as AWS, with
+``AWS_ENDPOINT_URL=<server.url>`` and any fake credentials.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_sm.sandbox.extensions import install
+from gitops_sm.sandbox.server import SandboxServer, reset, serve
+from gitops_sm.sandbox.state import FAILURE_REASON_TAG, OUTCOME_TAG
+from gitops_sm.sandbox.timing import (
+    DEFAULT_ENDPOINT_SECONDS,
+    DEFAULT_JOB_SECONDS,
+    ENDPOINT_SECONDS_ENV,
+    JOB_SECONDS_ENV,
+    Timing,
+    advance_clock,
+    configure_timing,
+    current_timing,
+)
+
+
+def start_server(*, host: str = "127.0.0.1", port: int = 0, state_file: Path | None = None) -> SandboxServer:
+    """Start a loopback simulator in a background thread (port 0 picks a free port).
+
+    With ``state_file`` the state is loaded at start (if the file exists) and saved after every
+    changing request and at ``stop()``.
+    """
+    return SandboxServer(host=host, port=port, state_file=state_file)
+
+
+__all__ = [
+    "DEFAULT_ENDPOINT_SECONDS",
+    "DEFAULT_JOB_SECONDS",
+    "ENDPOINT_SECONDS_ENV",
+    "FAILURE_REASON_TAG",
+    "JOB_SECONDS_ENV",
+    "OUTCOME_TAG",
+    "SandboxServer",
+    "Timing",
+    "advance_clock",
+    "configure_timing",
+    "current_timing",
+    "install",
+    "reset",
+    "serve",
+    "start_server",
+]

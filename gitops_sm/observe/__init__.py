@@ -1,0 +1,135 @@
+"""Read-only observation of SageMaker and Application Auto Scaling for one pass (design §4, §10).
+
+The app layer calls :func:`observe` with the desired resources and a
+:class:`gitops_sm.awsclients.ClientFactory`; the pure planner consumes the returned
+:class:`gitops_sm.model.ObservedState`. ``observe`` never writes to AWS.
+
+What a pass reads, per region (and per ``spec.sageMakerEndpoint`` override):
+
+* jobs: one paginated ``List<Kind>s`` per job kind present in the specs (every kind with
+  ``include_unlisted_owned``) → name, status, times of every job. Then ``Describe<Kind>`` +
+  ``ListTags`` only for the desired jobs that exist, skipped when the :class:`Ledger` records the
+  job as terminal for the same spec hash, and ``ListTags`` for running jobs whose name has the
+  generated-name prefix of a desired job (the previous job a replace must stop) — or of every
+  running job with ``include_unlisted_owned``. Finished jobs that are not desired are history and
+  cost nothing more.
+* hosting (when the specs hold any hosting or autoscaling resource): ``ListEndpoints``,
+  ``ListEndpointConfigs``, ``ListModels`` in full, then ``DescribeEndpoint`` + tags of each desired
+  endpoint, ``DescribeEndpointConfig`` + tags of its current config, ``Describe`` + tags of desired
+  models/configs that exist, and tags only of configs/models named ``<desired endpoint>-…``
+  (leftovers of earlier rollouts). With ``include_unlisted_owned`` every endpoint is described
+  and the tags of every endpoint, config and model are read (prune; one or two calls each).
+* autoscaling: ``DescribeScalableTargets`` and ``DescribeScalingPolicies`` for the whole
+  ``sagemaker`` namespace (target tags are not read; ownership follows the endpoint's).
+
+A ledger that also implements :class:`RecordedState` removes the hosting Describe/ListTags calls
+for endpoints, configs and models whose List summary (``volatile["ListSummary"]``) is unchanged
+since it recorded them; a steady-state pass then costs only the List/Describe*-all pages
+(measured: 14 calls for 800 training jobs, 100 processing jobs and 50 autoscaled endpoints).
+
+Types listed in full are in ``ObservedState.listed``: a name missing there does not exist. A read
+that fails (access denied, throttled after botocore's retries, unreachable endpoint) becomes an
+``Issue`` in ``ObservedState.errors`` naming the affected addresses; only missing credentials
+abort the pass (:class:`gitops_sm.errors.ObservationError`). Every call is counted by
+``clients.counter`` (:class:`gitops_sm.awsclients.CallCounter`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from gitops_sm.awsclients import ClientFactory
+from gitops_sm.kinds import JOB_KINDS, Kind
+from gitops_sm.model import DesiredResource, ObservedState
+from gitops_sm.observe._autoscaling import observe_autoscaling
+from gitops_sm.observe._ledger import FROM_LEDGER, LIST_SUMMARY, Ledger, RecordedState
+from gitops_sm.observe._reader import Reader, Scope
+from gitops_sm.observe._sagemaker import HostingWants, JobWants, WantedJob, observe_hosting, observe_jobs
+
+__all__ = ["FROM_LEDGER", "LIST_SUMMARY", "Ledger", "RecordedState", "observe"]
+
+_HOSTING_KINDS = frozenset({Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT, Kind.ENDPOINT_CONFIG, Kind.MODEL})
+_AUTOSCALING_KINDS = frozenset({Kind.HOSTING_AUTOSCALING_POLICY, Kind.SCALABLE_TARGET, Kind.SCALING_POLICY})
+
+
+@dataclass(kw_only=True)
+class _ScopeWants:
+    jobs: dict[Kind, JobWants] = field(default_factory=dict)
+    hosting: HostingWants = field(default_factory=HostingWants)
+
+
+def observe(
+    *,
+    desired: Sequence[DesiredResource],
+    clients: ClientFactory,
+    default_region: str,
+    include_unlisted_owned: bool = False,
+    ledger: Ledger | None = None,
+) -> ObservedState:
+    """Read what the planner needs about ``desired`` (and, for prune, everything we own)."""
+    scopes: dict[Scope, _ScopeWants] = {}
+    autoscaling: dict[str, set[str]] = {}  # region -> addresses that depend on it
+
+    for resource in desired:
+        region = resource.region or default_region
+        scope = Scope(region=region, endpoint_url=resource.endpoint_url)
+        wants = scopes.setdefault(scope, _ScopeWants())
+        address = str(resource.address)
+        if resource.kind.is_job:
+            job_name = resource.names.get("job")
+            if job_name:
+                wants.jobs.setdefault(resource.kind, JobWants()).add(
+                    WantedJob(
+                        address=address,
+                        name=job_name,
+                        spec_hash=resource.spec_hash,
+                        generated=not resource.explicit_name,
+                    )
+                )
+        elif resource.kind in _HOSTING_KINDS or resource.kind in _AUTOSCALING_KINDS:
+            _add_hosting_names(wants.hosting, resource, address)
+            autoscaling.setdefault(region, set()).add(address)
+
+    if include_unlisted_owned:
+        regions = {scope.region for scope in scopes} | {default_region}
+        for region in regions:
+            wants = scopes.setdefault(Scope(region=region), _ScopeWants())
+            for kind in JOB_KINDS:
+                wants.jobs.setdefault(kind, JobWants())
+            autoscaling.setdefault(region, set())
+
+    reader = Reader(clients=clients, recorded_state=ledger if isinstance(ledger, RecordedState) else None)
+    for scope in sorted(scopes, key=lambda s: (s.region, s.endpoint_url or "")):
+        wants = scopes[scope]
+        for kind in sorted(wants.jobs, key=lambda k: k.value):
+            observe_jobs(
+                reader,
+                scope=scope,
+                info=JOB_KINDS[kind],
+                wants=wants.jobs[kind],
+                read_all_running_tags=include_unlisted_owned,
+                ledger=ledger,
+            )
+        if wants.hosting or (include_unlisted_owned and scope.endpoint_url is None):
+            observe_hosting(reader, scope=scope, wants=wants.hosting, read_all_tags=include_unlisted_owned)
+    for region in sorted(autoscaling):
+        observe_autoscaling(reader, region=region, addresses=autoscaling[region])
+
+    return ObservedState(
+        resources=tuple(reader.resources[key] for key in sorted(reader.resources)),
+        listed=frozenset(reader.listed),
+        errors=tuple(reader.issues),
+    )
+
+
+def _add_hosting_names(wants: HostingWants, resource: DesiredResource, address: str) -> None:
+    """Sort a hosting resource's ``names`` by role (design: DesiredResource.names)."""
+    wants.addresses.add(address)
+    for role, name in resource.names.items():
+        if role == "endpoint":
+            wants.endpoints.setdefault(name, []).append(address)
+        elif role == "endpoint_config":
+            wants.endpoint_configs.setdefault(name, []).append(address)
+        elif role == "model" or role.startswith("model:"):
+            wants.models.setdefault(name, []).append(address)

@@ -1,0 +1,521 @@
+"""Reading SageMaker jobs, endpoints, endpoint configs and models for one observation pass.
+
+Called by :func:`gitops_sm.observe.observe` once per (region, endpoint URL) scope. Every read goes
+through :class:`gitops_sm.observe._reader.Reader`; what is read is the minimum the planner needs
+(design section 10): one paginated List per type, then Describe/ListTags only for names that are
+desired, running candidates for a replace/stop, or (with ``include_unlisted_owned``) prune
+candidates.
+
+``details`` / ``volatile`` keys use the AWS member names (``FailureReason``, ``EndpointConfigName``,
+``ProductionVariants``, …) plus ``OutputLocation`` for a job's output and ``Ledger`` when a job's
+describe was skipped because the ledger records it as terminal for its spec hash.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from gitops_sm.kinds import (
+    RUNNING_JOB_STATUSES,
+    SAGEMAKER,
+    TERMINAL_JOB_STATUSES,
+    JobKindInfo,
+    Kind,
+)
+from gitops_sm.model import ObservedResource, ObservedType
+from gitops_sm.observe._ledger import LIST_SUMMARY, Ledger
+from gitops_sm.observe._reader import Reader, ReadFailed, Scope, jsonable, pick, summary_fingerprint, tag_map
+
+LIST_PAGE_SIZE = 100  # the maximum of every SageMaker List* call used here
+TAGS_PAGE_SIZE = 50  # ListTags' maximum
+
+JOB_TYPES: dict[Kind, ObservedType] = {
+    Kind.TRAINING_JOB: ObservedType.TRAINING_JOB,
+    Kind.HYPERPARAMETER_TUNING_JOB: ObservedType.HYPERPARAMETER_TUNING_JOB,
+    Kind.TRANSFORM_JOB: ObservedType.TRANSFORM_JOB,
+    Kind.PROCESSING_JOB: ObservedType.PROCESSING_JOB,
+}
+
+# A generated job name is "<prefix>-<8 hex>" (design section 3).
+_GENERATED_SUFFIX = re.compile(r"-[0-9a-f]{8}$")
+
+
+def generated_prefix(name: str) -> str | None:
+    """``"train-mnist"`` for ``"train-mnist-0a1b2c3d"``; None when ``name`` is not of that form."""
+    match = _GENERATED_SUFFIX.search(name)
+    return name[: match.start()] if match else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WantedJob:
+    address: str
+    name: str
+    spec_hash: str
+    generated: bool
+
+
+@dataclass(kw_only=True)
+class JobWants:
+    """The jobs of one kind that one scope's desired resources name."""
+
+    by_name: dict[str, list[WantedJob]] = field(default_factory=dict)
+
+    def add(self, job: WantedJob) -> None:
+        self.by_name.setdefault(job.name, []).append(job)
+
+    def addresses(self) -> list[str]:
+        return [job.address for jobs in self.by_name.values() for job in jobs]
+
+    def prefixes(self) -> dict[str, list[str]]:
+        """Name prefix of each generated name → addresses (for finding the previous, running job)."""
+        found: dict[str, list[str]] = {}
+        for jobs in self.by_name.values():
+            for job in jobs:
+                prefix = generated_prefix(job.name) if job.generated else None
+                if prefix:
+                    found.setdefault(prefix, []).append(job.address)
+        return found
+
+
+@dataclass(kw_only=True)
+class HostingWants:
+    """The endpoints, endpoint configs and models one scope's desired resources name."""
+
+    endpoints: dict[str, list[str]] = field(default_factory=dict)
+    endpoint_configs: dict[str, list[str]] = field(default_factory=dict)
+    models: dict[str, list[str]] = field(default_factory=dict)
+    addresses: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.addresses)
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+def observe_jobs(
+    reader: Reader,
+    *,
+    scope: Scope,
+    info: JobKindInfo,
+    wants: JobWants,
+    read_all_running_tags: bool,
+    ledger: Ledger | None,
+) -> None:
+    """List every job of one kind, then describe/tag the desired ones and the running candidates."""
+    type_ = JOB_TYPES[info.kind]
+    client = reader.client(SAGEMAKER, scope)
+    try:
+        summaries = reader.paginate(
+            client,
+            info.list_call,
+            result_key=info.list_key,
+            page_size=LIST_PAGE_SIZE,
+            target=f"{info.noun}s in {scope.region}",
+        )
+    except ReadFailed as failure:
+        reader.record_failure(failure, addresses=wants.addresses())
+        return
+    reader.listed.add((scope.region, type_.value))
+
+    for summary in summaries:
+        name = summary[info.name_member]
+        reader.put(
+            ObservedResource(
+                type=type_,
+                region=scope.region,
+                name=name,
+                arn=summary.get(info.arn_member),
+                status=summary.get(info.status_member),
+                details=pick(summary, ("CreationTime",)),
+                volatile=pick(summary, ("LastModifiedTime",)),
+            )
+        )
+
+    prefixes = wants.prefixes()
+    for summary in summaries:
+        name = summary[info.name_member]
+        status = summary.get(info.status_member)
+        wanted = wants.by_name.get(name)
+        if wanted:
+            _observe_wanted_job(
+                reader, scope=scope, info=info, client=client, jobs=wanted, status=status, ledger=ledger
+            )
+            continue
+        if status not in RUNNING_JOB_STATUSES:
+            continue  # history: finished jobs that are not desired are never read further
+        prefix = generated_prefix(name)
+        candidates = prefixes.get(prefix, []) if prefix else []
+        if candidates or read_all_running_tags:
+            _read_tags(reader, client, key=(scope.region, type_.value, name), addresses=candidates)
+
+
+def _observe_wanted_job(
+    reader: Reader,
+    *,
+    scope: Scope,
+    info: JobKindInfo,
+    client: Any,
+    jobs: Sequence[WantedJob],
+    status: str | None,
+    ledger: Ledger | None,
+) -> None:
+    type_ = JOB_TYPES[info.kind]
+    key = (scope.region, type_.value, jobs[0].name)
+    if ledger is not None and status in TERMINAL_JOB_STATUSES:
+        for job in jobs:
+            recorded = ledger.terminal_status(
+                region=scope.region, kind=info.kind, name=job.name, spec_hash=job.spec_hash
+            )
+            if recorded is not None:
+                # The list says terminal and the ledger recorded this very job as ours and finished:
+                # nothing about it can change any more, so it costs no call.
+                current = reader.resources[key]
+                reader.put(
+                    replace(
+                        current,
+                        details={
+                            **current.details,
+                            "Ledger": {"status": recorded, "spec_hash": job.spec_hash},
+                        },
+                    )
+                )
+                return
+    addresses = [job.address for job in jobs]
+    try:
+        described = reader.call(
+            client, info.describe_call, target=jobs[0].name, **{info.name_member: jobs[0].name}
+        )
+    except ReadFailed as failure:
+        if failure.not_found:  # deleted between list and describe
+            reader.drop(key)
+        else:
+            reader.record_failure(failure, addresses=addresses)
+        return
+    current = reader.resources[key]
+    details, volatile = _job_fields(info.kind, described)
+    reader.put(
+        replace(
+            current,
+            arn=described.get(info.arn_member) or current.arn,
+            status=described.get(info.status_member) or current.status,
+            details={**current.details, **details},
+            volatile={**current.volatile, **volatile},
+        )
+    )
+    _read_tags(reader, client, key=key, addresses=addresses)
+
+
+def _job_fields(kind: Kind, described: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(details, volatile) of a Describe<Job> response."""
+    details = pick(described, ("FailureReason", "ExitMessage", "CreationTime"))
+    volatile = pick(
+        described,
+        (
+            "SecondaryStatus",
+            "LastModifiedTime",
+            "TrainingStartTime",
+            "TrainingEndTime",
+            "TransformStartTime",
+            "TransformEndTime",
+            "ProcessingStartTime",
+            "ProcessingEndTime",
+            "HyperParameterTuningEndTime",
+        ),
+    )
+    output: Any = None
+    if kind is Kind.TRAINING_JOB:
+        output = (described.get("ModelArtifacts") or {}).get("S3ModelArtifacts")
+    elif kind is Kind.TRANSFORM_JOB:
+        output = (described.get("TransformOutput") or {}).get("S3OutputPath")
+    elif kind is Kind.PROCESSING_JOB:
+        outputs = (described.get("ProcessingOutputConfig") or {}).get("Outputs") or ()
+        output = [o["S3Output"]["S3Uri"] for o in outputs if "S3Output" in o] or None
+    elif kind is Kind.HYPERPARAMETER_TUNING_JOB:
+        # Counters and the best job move while the tuning job runs: progress, not state.
+        volatile.update(pick(described, ("TrainingJobStatusCounters", "ObjectiveStatusCounters")))
+        best = described.get("BestTrainingJob") or {}
+        if best:
+            volatile["BestTrainingJob"] = pick(
+                best, ("TrainingJobName", "TrainingJobStatus", "FinalHyperParameterTuningJobObjectiveMetric")
+            )
+    if output:
+        details["OutputLocation"] = jsonable(output)
+    return details, volatile
+
+
+def _read_tags(
+    reader: Reader, client: Any, *, key: tuple[str, str, str], addresses: Iterable[str]
+) -> dict[str, str] | None:
+    """ListTags of an observed resource (by its ARN); stores them on the resource."""
+    current = reader.resources.get(key)
+    if current is None or not current.arn:
+        return None
+    try:
+        tags = reader.paginate(
+            client,
+            "ListTags",
+            result_key="Tags",
+            page_size=TAGS_PAGE_SIZE,
+            target=current.name,
+            ResourceArn=current.arn,
+        )
+    except ReadFailed as failure:
+        if not failure.not_found:
+            reader.record_failure(failure, addresses=addresses)
+        return None
+    found = tag_map(tags)
+    reader.put(replace(reader.resources[key], tags=found))
+    return found
+
+
+# --------------------------------------------------------------------------- hosting
+
+
+def observe_hosting(reader: Reader, *, scope: Scope, wants: HostingWants, read_all_tags: bool) -> None:
+    """Endpoints, endpoint configs and models of one scope.
+
+    Lists all three (so a missing name means absent), describes and tags the desired ones and
+    each desired endpoint's current config, and reads only the tags of configs/models whose name
+    starts with a desired endpoint's name (leftovers of earlier rollouts the planner may delete).
+    With ``read_all_tags`` (prune) every endpoint, config and model gets its tags read.
+    """
+    client = reader.client(SAGEMAKER, scope)
+    region = scope.region
+    endpoints = _list_hosting(
+        reader,
+        client,
+        scope=scope,
+        type_=ObservedType.ENDPOINT,
+        operation="ListEndpoints",
+        result_key="Endpoints",
+        name_key="EndpointName",
+        arn_key="EndpointArn",
+        status_key="EndpointStatus",
+        wants=wants,
+    )
+    configs = _list_hosting(
+        reader,
+        client,
+        scope=scope,
+        type_=ObservedType.ENDPOINT_CONFIG,
+        operation="ListEndpointConfigs",
+        result_key="EndpointConfigs",
+        name_key="EndpointConfigName",
+        arn_key="EndpointConfigArn",
+        status_key=None,
+        wants=wants,
+    )
+    models = _list_hosting(
+        reader,
+        client,
+        scope=scope,
+        type_=ObservedType.MODEL,
+        operation="ListModels",
+        result_key="Models",
+        name_key="ModelName",
+        arn_key="ModelArn",
+        status_key=None,
+        wants=wants,
+    )
+
+    described_configs: set[str] = set()
+    if endpoints is not None:
+        for name in sorted(endpoints):
+            addresses = wants.endpoints.get(name)
+            if addresses is None and not read_all_tags:
+                continue
+            key = (region, ObservedType.ENDPOINT.value, name)
+            recorded = reader.reuse_recorded(key)
+            if recorded is not None:
+                config_name = recorded.details.get("EndpointConfigName")
+                current_config = str(config_name) if config_name else None
+                tags = dict(recorded.tags) if recorded.tags is not None else None
+            else:
+                current_config = _describe_endpoint(
+                    reader, client, region=region, name=name, addresses=addresses or []
+                )
+                tags = _read_tags(reader, client, key=key, addresses=addresses or [])
+            owned_or_wanted = addresses is not None or bool(tags and _is_ours(tags))
+            if current_config and owned_or_wanted and current_config not in described_configs:
+                described_configs.add(current_config)
+                config_addresses = list(addresses or []) + wants.endpoint_configs.get(current_config, [])
+                _describe_and_tag(
+                    reader,
+                    client,
+                    region=region,
+                    type_=ObservedType.ENDPOINT_CONFIG,
+                    name=current_config,
+                    addresses=config_addresses,
+                    known=configs,
+                )
+
+    endpoint_prefixes = tuple(f"{name}-" for name in wants.endpoints)
+    for type_, wanted, known in (
+        (ObservedType.ENDPOINT_CONFIG, wants.endpoint_configs, configs),
+        (ObservedType.MODEL, wants.models, models),
+    ):
+        if known is None:
+            continue
+        for name in sorted(known):
+            if name in wanted:
+                if not (type_ is ObservedType.ENDPOINT_CONFIG and name in described_configs):
+                    _describe_and_tag(
+                        reader,
+                        client,
+                        region=region,
+                        type_=type_,
+                        name=name,
+                        addresses=wanted[name],
+                        known=known,
+                    )
+            elif read_all_tags or (endpoint_prefixes and name.startswith(endpoint_prefixes)):
+                key = (region, type_.value, name)
+                if reader.resources[key].tags is None and reader.reuse_recorded(key) is None:
+                    _read_tags(reader, client, key=key, addresses=[])
+
+
+def _is_ours(tags: Mapping[str, str]) -> bool:
+    from gitops_sm.kinds import TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE
+
+    return tags.get(TAG_MANAGED_BY) == TAG_MANAGED_BY_VALUE
+
+
+def _list_hosting(
+    reader: Reader,
+    client: Any,
+    *,
+    scope: Scope,
+    type_: ObservedType,
+    operation: str,
+    result_key: str,
+    name_key: str,
+    arn_key: str,
+    status_key: str | None,
+    wants: HostingWants,
+) -> set[str] | None:
+    """List one hosting type in full; the names found, or None when the list failed."""
+    try:
+        items = reader.paginate(
+            client,
+            operation,
+            result_key=result_key,
+            page_size=LIST_PAGE_SIZE,
+            target=f"{type_.value}s in {scope.region}",
+        )
+    except ReadFailed as failure:
+        reader.record_failure(failure, addresses=wants.addresses)
+        return None
+    reader.listed.add((scope.region, type_.value))
+    for item in items:
+        reader.put(
+            ObservedResource(
+                type=type_,
+                region=scope.region,
+                name=item[name_key],
+                arn=item.get(arn_key),
+                status=item.get(status_key) if status_key else None,
+                details=pick(item, ("CreationTime",)),
+                volatile={**pick(item, ("LastModifiedTime",)), LIST_SUMMARY: summary_fingerprint(item)},
+            )
+        )
+    return {item[name_key] for item in items}
+
+
+_ENDPOINT_VARIANT_KEYS = (
+    "VariantName",
+    "CurrentInstanceCount",
+    "DesiredInstanceCount",
+    "CurrentWeight",
+    "DesiredWeight",
+    "InstanceType",
+    "CurrentServerlessConfig",
+    "DesiredServerlessConfig",
+)
+_CONFIG_VARIANT_KEYS = (
+    "VariantName",
+    "ModelName",
+    "InstanceType",
+    "InitialInstanceCount",
+    "InitialVariantWeight",
+    "ServerlessConfig",
+    "AcceleratorType",
+)
+
+
+def _describe_endpoint(
+    reader: Reader, client: Any, *, region: str, name: str, addresses: Sequence[str]
+) -> str | None:
+    """DescribeEndpoint into the observed endpoint; returns its current config name."""
+    key = (region, ObservedType.ENDPOINT.value, name)
+    try:
+        described = reader.call(client, "DescribeEndpoint", target=name, EndpointName=name)
+    except ReadFailed as failure:
+        if failure.not_found:
+            reader.drop(key)
+        else:
+            reader.record_failure(failure, addresses=addresses)
+        return None
+    details = pick(described, ("EndpointConfigName", "FailureReason", "CreationTime"))
+    details["ProductionVariants"] = [
+        pick(v, _ENDPOINT_VARIANT_KEYS) for v in described.get("ProductionVariants") or ()
+    ]
+    pending = described.get("PendingDeploymentSummary") or {}
+    if pending.get("EndpointConfigName"):
+        details["PendingEndpointConfigName"] = pending["EndpointConfigName"]
+    volatile = pick(described, ("LastModifiedTime",))
+    current = reader.resources[key]
+    reader.put(
+        replace(
+            current,
+            arn=described.get("EndpointArn") or current.arn,
+            status=described.get("EndpointStatus") or current.status,
+            details=details,
+            volatile={**current.volatile, **volatile},
+        )
+    )
+    config = described.get("EndpointConfigName")
+    return str(config) if config else None
+
+
+def _describe_and_tag(
+    reader: Reader,
+    client: Any,
+    *,
+    region: str,
+    type_: ObservedType,
+    name: str,
+    addresses: Sequence[str],
+    known: set[str] | None,
+) -> None:
+    """Describe<Model|EndpointConfig> + ListTags of one name (present in ``known``)."""
+    if known is not None and name not in known:
+        return
+    key = (region, type_.value, name)
+    if reader.reuse_recorded(key) is not None:
+        return  # unchanged since the ledger recorded it (models and configs never change)
+    if type_ is ObservedType.MODEL:
+        operation, name_key, arn_key = "DescribeModel", "ModelName", "ModelArn"
+    else:
+        operation, name_key, arn_key = "DescribeEndpointConfig", "EndpointConfigName", "EndpointConfigArn"
+    try:
+        described = reader.call(client, operation, target=name, **{name_key: name})
+    except ReadFailed as failure:
+        if failure.not_found:
+            reader.drop(key)
+        else:
+            reader.record_failure(failure, addresses=addresses)
+        return
+    if type_ is ObservedType.MODEL:
+        details = pick(described, ("ExecutionRoleArn", "PrimaryContainer", "Containers", "CreationTime"))
+    else:
+        details = pick(described, ("CreationTime",))
+        details["ProductionVariants"] = [
+            pick(v, _CONFIG_VARIANT_KEYS) for v in described.get("ProductionVariants") or ()
+        ]
+    current = reader.resources.get(key) or ObservedResource(type=type_, region=region, name=name)
+    reader.put(replace(current, arn=described.get(arn_key) or current.arn, details=details))
+    _read_tags(reader, client, key=key, addresses=addresses)

@@ -1,0 +1,287 @@
+"""Pure per-kind health of desired resources, judged from one pass's observed state.
+
+Called by :mod:`gitops_sm.plan.status` (the ``status`` report) and usable by anything that needs a
+one-word verdict per resource (``--wait`` progress, a future ``reconcile`` status file). Like
+gitops-engine's health checks, health is a pure function of what was observed: no I/O, no clock.
+
+Health answers "is the thing the spec asks for there and working?":
+
+* ``missing``      SageMaker has no object with the spec's name (not created yet).
+* ``progressing``  it exists and is moving (job InProgress/Stopping, endpoint Creating/Updating, …),
+                   or autoscaling is only partly applied (a pass removes and re-adds it around an
+                   endpoint update).
+* ``healthy``      it finished or serves as asked (job Completed, endpoint InService, model exists).
+* ``suspended``    a job that was stopped.
+* ``degraded``     failed, or the name is taken by an object gitops-sm does not own for this
+                   address (a conflict), or the spec changed under an immutable explicit name.
+* ``unknown``      AWS could not be read for it in this pass.
+* ``error``        the spec itself failed to load (only :mod:`~gitops_sm.plan.status` uses it: a
+                   spec that failed to load has no ``DesiredResource`` to judge).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from gitops_sm import kinds
+from gitops_sm.kinds import Kind
+from gitops_sm.model import DesiredResource, ObservedResource, ObservedState, ObservedType, policy_key
+
+
+class Health(StrEnum):
+    HEALTHY = "healthy"
+    PROGRESSING = "progressing"
+    DEGRADED = "degraded"
+    MISSING = "missing"
+    SUSPENDED = "suspended"  # a stopped job
+    UNKNOWN = "unknown"
+    ERROR = "error"  # the spec failed to load
+
+
+JOB_OBSERVED_TYPES: dict[Kind, ObservedType] = {
+    Kind.TRAINING_JOB: ObservedType.TRAINING_JOB,
+    Kind.HYPERPARAMETER_TUNING_JOB: ObservedType.HYPERPARAMETER_TUNING_JOB,
+    Kind.TRANSFORM_JOB: ObservedType.TRANSFORM_JOB,
+    Kind.PROCESSING_JOB: ObservedType.PROCESSING_JOB,
+}
+
+NOT_CREATED = "not created yet"
+
+_JOB_HEALTH = {
+    "Completed": Health.HEALTHY,
+    "InProgress": Health.PROGRESSING,
+    "Stopping": Health.PROGRESSING,
+    "Deleting": Health.PROGRESSING,  # tuning jobs can be deleted
+    "Stopped": Health.SUSPENDED,
+    "Failed": Health.DEGRADED,
+    "DeleteFailed": Health.DEGRADED,
+}
+
+_ENDPOINT_HEALTH = {
+    kinds.ENDPOINT_IN_SERVICE: Health.HEALTHY,
+    "Creating": Health.PROGRESSING,
+    "Updating": Health.PROGRESSING,
+    "SystemUpdating": Health.PROGRESSING,
+    "RollingBack": Health.PROGRESSING,
+    "Deleting": Health.PROGRESSING,
+    kinds.ENDPOINT_FAILED: Health.DEGRADED,
+    # Both the update and its rollback failed: the endpoint serves, but not what anyone asked for.
+    "UpdateRollbackFailed": Health.DEGRADED,
+    "OutOfService": Health.DEGRADED,
+}
+
+
+def job_health(status: str | None) -> Health:
+    """Health of a SageMaker job status (``TrainingJobStatus``, ``HyperParameterTuningJobStatus``, …)."""
+    return _JOB_HEALTH.get(status or "", Health.UNKNOWN)
+
+
+def endpoint_health(status: str | None) -> Health:
+    """Health of a SageMaker ``EndpointStatus``."""
+    return _ENDPOINT_HEALTH.get(status or "", Health.UNKNOWN)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Assessment:
+    """A health verdict with the sentence that explains it ("" when the status says it all)."""
+
+    health: Health
+    message: str = ""
+
+
+def health_of(res: DesiredResource, observed: ObservedState, *, region: str) -> Health:
+    """Health of one desired resource; ``region`` is ``res.region or default_region``."""
+    return assess(res, observed, region=region).health
+
+
+def assess(res: DesiredResource, observed: ObservedState, *, region: str) -> Assessment:
+    """Health of one desired resource with its explanation."""
+    read_error = _read_error(res, observed)
+    if read_error:
+        return Assessment(health=Health.UNKNOWN, message=read_error)
+    if res.kind.is_job:
+        return _assess_job(res, observed, region)
+    if res.kind in (Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT):
+        return _assess_endpoint(res, observed, region)
+    if res.kind is Kind.MODEL:
+        return _assess_immutable(res, observed, region, ObservedType.MODEL, "model")
+    if res.kind is Kind.ENDPOINT_CONFIG:
+        return _assess_immutable(res, observed, region, ObservedType.ENDPOINT_CONFIG, "endpoint_config")
+    return _assess_autoscaling(res, observed, region)
+
+
+# --------------------------------------------------------------------------- shared rules
+
+
+def _read_error(res: DesiredResource, observed: ObservedState) -> str:
+    """The observation error that names this resource, if any (observe records them per address)."""
+    for issue in observed.errors:
+        if issue.address == str(res.address):
+            return issue.message
+    return ""
+
+
+def _absent(observed: ObservedState, region: str, type_: ObservedType, noun: str) -> Assessment:
+    """No object by that name: ``missing`` only if the whole type was listed, else ``unknown``."""
+    if observed.was_listed(region, type_):
+        return Assessment(health=Health.MISSING, message=NOT_CREATED)
+    return Assessment(health=Health.UNKNOWN, message=f"the {noun}s of {region} were not read in this pass")
+
+
+def ownership_conflict(res: DesiredResource, obs: ObservedResource, noun: str) -> str:
+    """Why ``obs`` is not ours to report as ``res`` ("" when it is, or its tags were not read).
+
+    Tags are left unread only for objects observe already knows are ours (a job the ledger
+    records as finished), so unread tags are not a conflict.
+    """
+    if obs.tags is None:
+        return ""
+    if obs.tags.get(kinds.TAG_MANAGED_BY) != kinds.TAG_MANAGED_BY_VALUE:
+        return (
+            f"conflict: {noun} {obs.name!r} already exists in {obs.region} and is not managed by gitops-sm "
+            f"(no {kinds.TAG_MANAGED_BY} tag); rename it in the spec or adopt it"
+        )
+    owner = obs.tags.get(kinds.TAG_ADDRESS)
+    if owner and owner != str(res.address):
+        return f"conflict: {noun} {obs.name!r} in {obs.region} is managed by gitops-sm for {owner}"
+    return ""
+
+
+def _stale_spec(res: DesiredResource, obs: ObservedResource, noun: str, fix: str) -> str:
+    """Ours, but created from another version of the spec: possible only under an explicit name."""
+    if obs.tags is None:
+        return ""
+    observed_hash = obs.tags.get(kinds.TAG_SPEC_HASH)
+    if observed_hash is None or observed_hash == res.spec_hash:
+        return ""
+    return f"{noun} {obs.name} was created from an earlier version of this spec; {fix}"
+
+
+# --------------------------------------------------------------------------- per kind
+
+
+def _assess_job(res: DesiredResource, observed: ObservedState, region: str) -> Assessment:
+    type_ = JOB_OBSERVED_TYPES[res.kind]
+    noun = kinds.JOB_KINDS[res.kind].noun
+    obs = observed.get(region, type_, res.names["job"])
+    if obs is None:
+        return _absent(observed, region, type_, noun)
+    if conflict := ownership_conflict(res, obs, noun):
+        return Assessment(health=Health.DEGRADED, message=conflict)
+    if stale := _stale_spec(res, obs, noun, "jobs are immutable, so give the spec a new job name to run it"):
+        return Assessment(health=Health.DEGRADED, message=stale)
+    health = job_health(obs.status)
+    reason = str(obs.details.get("FailureReason") or "")
+    return Assessment(health=health, message=reason if health is Health.DEGRADED else "")
+
+
+def desired_endpoint_config(res: DesiredResource) -> str | None:
+    """The endpoint config the spec asks the endpoint to run."""
+    if "endpoint_config" in res.names:
+        return res.names["endpoint_config"]  # HostingDeployment: content-addressed config
+    for request in res.requests:  # ACK Endpoint: names an EndpointConfig resource
+        if request.operation == "CreateEndpoint":
+            value = request.params.get("EndpointConfigName")
+            return str(value) if value else None
+    return None
+
+
+def _assess_endpoint(res: DesiredResource, observed: ObservedState, region: str) -> Assessment:
+    obs = observed.get(region, ObservedType.ENDPOINT, res.names["endpoint"])
+    if obs is None:
+        return _absent(observed, region, ObservedType.ENDPOINT, "Endpoint")
+    if conflict := ownership_conflict(res, obs, "Endpoint"):
+        return Assessment(health=Health.DEGRADED, message=conflict)
+    health = endpoint_health(obs.status)
+    if health is Health.DEGRADED:
+        return Assessment(health=health, message=str(obs.details.get("FailureReason") or ""))
+    current = obs.details.get("EndpointConfigName")
+    desired = desired_endpoint_config(res)
+    if current and desired and current != desired:
+        # Serving, but not yet what the spec asks for: the next apply (or the running update) moves it.
+        return Assessment(
+            health=health, message=f"runs endpoint config {current}; the spec asks for {desired}"
+        )
+    return Assessment(health=health)
+
+
+def _assess_immutable(
+    res: DesiredResource, observed: ObservedState, region: str, type_: ObservedType, role: str
+) -> Assessment:
+    obs = observed.get(region, type_, res.names[role])
+    if obs is None:
+        return _absent(observed, region, type_, type_.value)
+    if conflict := ownership_conflict(res, obs, type_.value):
+        return Assessment(health=Health.DEGRADED, message=conflict)
+    fix = f"a SageMaker {type_.value} cannot be modified, so give the spec a new name"
+    if stale := _stale_spec(res, obs, type_.value, fix):
+        return Assessment(health=Health.DEGRADED, message=stale)
+    return Assessment(health=Health.HEALTHY)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScalingUnit:
+    """What one autoscaling spec asks for one resource ID (``endpoint/<e>/variant/<v>``)."""
+
+    resource_id: str
+    target: Mapping[str, Any] | None  # RegisterScalableTarget parameters
+    policy: Mapping[str, Any] | None  # PutScalingPolicy parameters
+
+    @property
+    def policy_name(self) -> str | None:
+        return str(self.policy["PolicyName"]) if self.policy and "PolicyName" in self.policy else None
+
+
+def scaling_units(res: DesiredResource) -> list[ScalingUnit]:
+    """The resource IDs of a HAP / ScalableTarget / ScalingPolicy, in spec order."""
+    by_id: dict[str, dict[str, Mapping[str, Any]]] = {}
+    for request in res.requests:
+        by_id.setdefault(str(request.params.get("ResourceId")), {})[request.operation] = request.params
+    return [
+        ScalingUnit(
+            resource_id=rid, target=ops.get("RegisterScalableTarget"), policy=ops.get("PutScalingPolicy")
+        )
+        for rid, ops in by_id.items()
+    ]
+
+
+def _assess_autoscaling(res: DesiredResource, observed: ObservedState, region: str) -> Assessment:
+    wanted = 0
+    present = 0
+    for unit in scaling_units(res):
+        if unit.target is not None:
+            wanted += 1
+            present += observed.get(region, ObservedType.SCALABLE_TARGET, unit.resource_id) is not None
+        if unit.policy_name is not None:
+            wanted += 1
+            key = policy_key(unit.resource_id, unit.policy_name)
+            present += observed.get(region, ObservedType.SCALING_POLICY, key) is not None
+    for type_ in (ObservedType.SCALABLE_TARGET, ObservedType.SCALING_POLICY):
+        if present < wanted and not observed.was_listed(region, type_):
+            return Assessment(
+                health=Health.UNKNOWN, message=f"the {type_.value}s of {region} were not read in this pass"
+            )
+    if present == wanted:
+        return Assessment(health=Health.HEALTHY, message="; ".join(_capacity_drift(res, observed, region)))
+    if present == 0:
+        return Assessment(health=Health.MISSING, message=NOT_CREATED)
+    return Assessment(
+        health=Health.PROGRESSING, message=f"{present} of {wanted} targets and policies are in place"
+    )
+
+
+def _capacity_drift(res: DesiredResource, observed: ObservedState, region: str) -> list[str]:
+    """``endpoint/e/variant/v: MaxCapacity 2 (spec 4)`` for registered targets that differ from the spec."""
+    drift: list[str] = []
+    for unit in scaling_units(res):
+        obs = observed.get(region, ObservedType.SCALABLE_TARGET, unit.resource_id)
+        if unit.target is None or obs is None:
+            continue
+        for field_name in ("MinCapacity", "MaxCapacity"):
+            want, have = unit.target.get(field_name), obs.details.get(field_name)
+            if want is not None and have is not None and want != have:
+                drift.append(f"{unit.resource_id}: {field_name} {have} (spec {want})")
+    return drift

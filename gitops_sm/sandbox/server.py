@@ -1,0 +1,122 @@
+"""The loopback simulator server: moto's WSGI dispatcher plus the gitops-sm extensions.
+
+Called by ``gitops_sm.sandbox.start_server`` (the CLI's in-process ``--sandbox`` mode, tests) and
+``gitops_sm.sandbox.serve`` (``gitops-sm sandbox serve --port N``). Clients reach it exactly as
+they reach AWS, with ``AWS_ENDPOINT_URL=http://127.0.0.1:N`` and any fake credentials.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from gitops_sm.sandbox import extensions, persistence, timing
+
+
+class _QuietRequestHandler(WSGIRequestHandler):
+    """No per-request access log on stderr: the CLI's output must stay the CLI's."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
+
+
+class SandboxServer:
+    """A running simulator on a loopback port; ``with start_server() as s: ... s.url``."""
+
+    def __init__(self, *, host: str, port: int, state_file: Path | None) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        extensions.install()
+        self._state_file = state_file
+        if state_file is not None:
+            persistence.load_state(state_file)
+        app: Any = DomainDispatcherApplication(create_backend_app)
+        if state_file is not None:
+            app = persistence.SavingMiddleware(app, state_file)
+        self._server: BaseWSGIServer = make_server(
+            host, port, app, threaded=True, request_handler=_QuietRequestHandler
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="gitops-sm-sandbox",
+            daemon=True,
+        )
+        self._thread.start()
+        self._stopped = False
+
+    @property
+    def state_file(self) -> Path | None:
+        return self._state_file
+
+    @property
+    def host(self) -> str:
+        return str(self._server.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def reset(self) -> None:
+        """Forget every resource in every service and go back to the default timing."""
+        reset()
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the simulator's clock forward (in-process servers only)."""
+        timing.advance_clock(seconds)
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+        if self._state_file is not None:
+            persistence.save_state(self._state_file)
+
+    def __enter__(self) -> SandboxServer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def reset() -> None:
+    """Wipe all moto state (every service, account and region) and the sandbox clock/timing."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()
+    timing.reset_timing()
+
+
+def serve(*, host: str = "127.0.0.1", port: int = 5000, state_file: Path | None = None) -> None:
+    """Run the simulator until Ctrl-C (``gitops-sm sandbox serve --port N``)."""
+    server = SandboxServer(host=host, port=port, state_file=state_file)
+    print(f"gitops-sm sandbox listening on {server.url}", flush=True)
+    print(
+        f"  export AWS_ENDPOINT_URL={server.url} AWS_ACCESS_KEY_ID=testing "
+        "AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1",
+        flush=True,
+    )
+    stopped = threading.Event()
+    try:
+        while not stopped.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        print("gitops-sm sandbox stopped", flush=True)
+    finally:
+        server.stop()

@@ -1,0 +1,127 @@
+"""The AWS call count of an observation pass (design section 10): grows with pages, not resources."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from gitops_sm import kinds
+from gitops_sm.awsclients import ClientFactory
+from gitops_sm.kinds import Kind
+from gitops_sm.model import Address, DesiredResource, ObservedType, SourceLocation
+from gitops_sm.observe import observe
+
+REGION = "us-east-1"
+JOBS = 50
+
+
+def desired_job(index: int) -> DesiredResource:
+    spec_hash = f"{index:08x}feed"
+    return DesiredResource(
+        address=Address(kind="TrainingJob", namespace="default", name=f"job{index}"),
+        kind=Kind.TRAINING_JOB,
+        manifest_kind="TrainingJob",
+        api_version=kinds.API_V1,
+        source=SourceLocation(path="jobs.yaml", line=index + 1),
+        region=None,
+        endpoint_url=None,
+        spec_hash=spec_hash,
+        explicit_name=False,
+        names={"job": f"job{index}-{spec_hash[:8]}"},
+        requests=(),
+    )
+
+
+class RecordingLedger:
+    """A ledger that knows every seeded job as terminal for its spec hash, and counts questions."""
+
+    def __init__(self, known: dict[str, str]) -> None:
+        self.known = known  # job name -> spec hash
+        self.questions = 0
+
+    def terminal_status(self, *, region: str, kind: Kind, name: str, spec_hash: str) -> str | None:
+        self.questions += 1
+        return "Completed" if self.known.get(name) == spec_hash else None
+
+
+@pytest.fixture
+def seeded(boto_client: Callable[..., Any]) -> list[DesiredResource]:
+    sm = boto_client("sagemaker")
+    desired = [desired_job(i) for i in range(JOBS)]
+    for job in desired:
+        sm.create_training_job(
+            TrainingJobName=job.names["job"],
+            AlgorithmSpecification={"TrainingImage": "img", "TrainingInputMode": "File"},
+            RoleArn="arn:aws:iam::123456789012:role/sm",
+            OutputDataConfig={"S3OutputPath": "s3://bucket/out"},
+            ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+            StoppingCondition={"MaxRuntimeInSeconds": 3600},
+            Tags=[
+                {"Key": kinds.TAG_MANAGED_BY, "Value": kinds.TAG_MANAGED_BY_VALUE},
+                {"Key": kinds.TAG_SPEC_HASH, "Value": job.spec_hash},
+            ],
+        )
+    return desired
+
+
+def test_completed_desired_jobs_cost_one_list_plus_a_describe_and_tags_each(
+    seeded: list[DesiredResource],
+) -> None:
+    clients = ClientFactory(region=REGION, max_attempts=1)
+
+    state = observe(desired=seeded, clients=clients, default_region=REGION)
+
+    assert len(state.of_type(REGION, ObservedType.TRAINING_JOB)) == JOBS
+    assert clients.counter.by_operation() == {
+        "ListTrainingJobs": 1,
+        "DescribeTrainingJob": JOBS,
+        "ListTags": JOBS,
+    }
+    assert clients.counter.total == 1 + 2 * JOBS
+
+
+def test_the_ledger_seam_removes_every_per_job_call(seeded: list[DesiredResource]) -> None:
+    clients = ClientFactory(region=REGION, max_attempts=1)
+    ledger = RecordingLedger({job.names["job"]: job.spec_hash for job in seeded})
+
+    state = observe(desired=seeded, clients=clients, default_region=REGION, ledger=ledger)
+
+    assert clients.counter.by_operation() == {"ListTrainingJobs": 1}
+    assert ledger.questions == JOBS
+    seen = state.get(REGION, ObservedType.TRAINING_JOB, seeded[0].names["job"])
+    assert seen is not None and seen.status == "Completed"
+    assert seen.details["Ledger"] == {"status": "Completed", "spec_hash": seeded[0].spec_hash}
+
+
+def test_a_ledger_record_for_another_spec_hash_does_not_skip_the_reads(seeded: list[DesiredResource]) -> None:
+    clients = ClientFactory(region=REGION, max_attempts=1)
+    ledger = RecordingLedger({job.names["job"]: "some-other-hash" for job in seeded})
+
+    observe(desired=seeded, clients=clients, default_region=REGION, ledger=ledger)
+
+    assert clients.counter.by_operation()["DescribeTrainingJob"] == JOBS
+
+
+def test_listing_is_paged_by_one_hundred(
+    boto_client: Callable[..., Any], seeded: list[DesiredResource]
+) -> None:
+    """150 jobs in the account, none desired but one kind present: two list pages, nothing else."""
+    sm = boto_client("sagemaker")
+    for index in range(100):
+        sm.create_training_job(
+            TrainingJobName=f"history-{index}",
+            AlgorithmSpecification={"TrainingImage": "img", "TrainingInputMode": "File"},
+            RoleArn="arn:aws:iam::123456789012:role/sm",
+            OutputDataConfig={"S3OutputPath": "s3://bucket/out"},
+            ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+            StoppingCondition={"MaxRuntimeInSeconds": 3600},
+        )
+    clients = ClientFactory(region=REGION, max_attempts=1)
+    absent = desired_job(999)
+
+    state = observe(desired=[absent], clients=clients, default_region=REGION)
+
+    assert len(state.of_type(REGION, ObservedType.TRAINING_JOB)) == JOBS + 100
+    assert clients.counter.by_operation() == {"ListTrainingJobs": 2}
