@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,12 @@ from gitops_sm import gitrepo, specs
 from gitops_sm.awsclients import ClientFactory, RetryMode
 from gitops_sm.errors import ConfigError, PlanError, StalePlanError
 from gitops_sm.execute import ApplyResult, ExecEvent, execute
-from gitops_sm.model import Action, LoadResult, ObservedState, Plan
-from gitops_sm.observe import observe
+from gitops_sm.kinds import JOB_KINDS, TERMINAL_JOB_STATUSES, Kind
+from gitops_sm.model import Action, Address, DesiredResource, LoadResult, ObservedState, Plan
+from gitops_sm.observe import describe_job, observe
+from gitops_sm.observe.logs import LogEvent, stream_log_events
 from gitops_sm.plan.planner import DEFAULT_PRUNE_THRESHOLD, PlanOptions, plan
+from gitops_sm.plan.status import StatusReport, build_status
 
 SANDBOX_REGION = "us-east-1"
 
@@ -143,11 +146,18 @@ def check_fresh(*, saved: Plan, settings: Settings, clients: ClientFactory) -> P
 
 
 def apply_plan(
-    *, the_plan: Plan, clients: ClientFactory, on_event: Callable[[ExecEvent], None] | None = None
+    *,
+    the_plan: Plan,
+    clients: ClientFactory,
+    on_event: Callable[[ExecEvent], None] | None = None,
+    allow_errors: bool = False,
 ) -> ApplyResult:
-    if the_plan.has_errors:
+    """Execute ``the_plan``. ``allow_errors`` applies the valid part of a plan whose other specs are
+    invalid (design §4: valid specs still get planned and applied); error entries have no steps and
+    the planner already withheld every stop/delete because a spec failed."""
+    if the_plan.has_errors and not allow_errors:
         raise PlanError("the plan contains errors; apply refuses it")
-    return execute(the_plan, clients=clients, on_event=on_event)
+    return execute(the_plan, clients=clients, on_event=on_event, allow_errors=allow_errors)
 
 
 def pending(the_plan: Plan) -> bool:
@@ -174,16 +184,83 @@ def wait_until_converged(
         attempt += 1
         outcome = plan_pass(spec_root=spec_root, settings=settings, clients=clients)
         result = None
-        if outcome.plan.has_errors:
-            on_pass(attempt, outcome, None)
-            return outcome
         if outcome.plan.has_changes:
-            result = apply_plan(the_plan=outcome.plan, clients=clients, on_event=on_event)
+            result = apply_plan(the_plan=outcome.plan, clients=clients, on_event=on_event, allow_errors=True)
         on_pass(attempt, outcome, result)
         if result is not None and not result.ok:
             return outcome
-        if not pending(outcome.plan) or (result is None and not pending(outcome.plan)):
-            return outcome
-        if monotonic() >= deadline:
+        if not pending(outcome.plan) or monotonic() >= deadline:
             return outcome
         sleep(poll_seconds)
+
+
+def status_pass(*, spec_root: Path, settings: Settings, clients: ClientFactory) -> tuple[LoadResult, StatusReport]:
+    """Load specs and observe, then describe every resource in the seed's status vocabulary."""
+    loaded = specs.load_specs(spec_root)
+    region = default_region(settings=settings, clients=clients)
+    observed = observe(desired=loaded.resources, clients=clients, default_region=region)
+    return loaded, build_status(load=loaded, observed=observed, default_region=region)
+
+
+def find_resource(*, spec_root: Path, address: str) -> DesiredResource:
+    """The desired resource at ``address`` (``Kind/namespace/name`` or ``Kind/name``)."""
+    try:
+        wanted = Address.parse(address)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    loaded = specs.load_specs(spec_root)
+    for res in loaded.resources:
+        if res.address == wanted:
+            return res
+    for issue in loaded.issues:
+        if issue.address == str(wanted):
+            raise ConfigError(f"{wanted} has an invalid spec: {issue.format()}")
+    known = ", ".join(str(r.address) for r in loaded.resources if r.kind.is_job) or "none"
+    raise ConfigError(f"no spec for {wanted} under {spec_root} (jobs there: {known})")
+
+
+def job_log_events(
+    *,
+    res: DesiredResource,
+    settings: Settings,
+    clients: ClientFactory,
+    follow: bool,
+    tail: int | None,
+    since_ms: int | None,
+    best: bool = False,
+    poll_seconds: float = 5.0,
+) -> tuple[str, str, Iterator[LogEvent]]:
+    """(log group, stream prefix, events) of a job's CloudWatch Logs.
+
+    A tuning job has no log of its own: its training jobs log under ``/aws/sagemaker/TrainingJobs``
+    with names ``<tuning job>-NNN-xxxxxxxx``, so all of them are read, or only the best one's.
+    """
+    if not res.kind.is_job:
+        raise ConfigError(f"{res.address} is a {res.manifest_kind}; logs exist for training, tuning, transform and processing jobs")
+    region = res.region or default_region(settings=settings, clients=clients)
+    name = res.names["job"]
+    kind = res.kind
+    prefix = f"{name}/"
+    if kind is Kind.HYPERPARAMETER_TUNING_JOB:
+        prefix = f"{name}-"
+        if best:
+            described = describe_job(clients=clients, region=region, kind=kind, name=name)
+            best_job = (described.get("BestTrainingJob") or {}).get("TrainingJobName")
+            if not best_job:
+                raise ConfigError(f"tuning job {name} has no best training job yet")
+            prefix = f"{best_job}/"
+        kind_for_logs = Kind.TRAINING_JOB
+    else:
+        kind_for_logs = kind
+    log_group = JOB_KINDS[kind_for_logs].log_group
+    assert log_group is not None
+
+    def is_terminal() -> bool:
+        described = describe_job(clients=clients, region=region, kind=kind, name=name)
+        return described.get(JOB_KINDS[kind].status_member) in TERMINAL_JOB_STATUSES
+
+    events = stream_log_events(
+        clients=clients, region=region, log_group=log_group, name_prefix=prefix, since_ms=since_ms,
+        tail=tail, follow=follow, is_terminal=is_terminal, poll_seconds=poll_seconds,
+    )
+    return log_group, prefix, events

@@ -9,9 +9,13 @@ for the pass and a renderer for the output, and map the outcome to an exit code:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import sys
+import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,9 +24,11 @@ from rich.console import Console
 
 from gitops_sm import __version__, app
 from gitops_sm.errors import ConfigError, GitopsSmError
+from gitops_sm.execute import ApplyResult, ExecEvent, ExecEventKind
 from gitops_sm.model import Plan
 from gitops_sm.plan import render
 from gitops_sm.plan.planner import DEFAULT_PRUNE_THRESHOLD
+from gitops_sm.plan.status import render_status_json, render_status_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -186,3 +192,196 @@ def plan_command(path: Path, output: str, out: Path | None, detailed_exitcode: b
         outcome = app.plan_pass(spec_root=path, settings=settings, clients=app.make_clients(settings))
     _emit_plan(outcome.plan, output=output, out=out, no_color=no_color, verbose=verbose)
     sys.exit(_plan_exit(outcome.plan, detailed=detailed_exitcode))
+
+
+def _confirm_apply(auto_approve: bool) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise ConfigError("refusing to apply without --auto-approve: standard input is not a terminal to ask on")
+    answer = click.prompt("Apply these changes? Only 'yes' is accepted", default="", show_default=False)
+    if answer.strip() != "yes":
+        raise ConfigError("apply cancelled; nothing was changed")
+
+
+class _Progress:
+    """Prints one line per finished step (plain) so CI logs show what apply did, in order."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def __call__(self, event: ExecEvent) -> None:
+        if event.kind is ExecEventKind.STEP_FINISHED and event.result is not None:
+            r = event.result
+            mark = {"done": "ok", "already-done": "ok (already done)", "failed": "FAILED"}.get(r.status.value, r.status.value)
+            line = f"  {event.address}: {r.call} {r.target} ({r.region}) ... {mark}"
+            if r.error_code:
+                line += f": {r.error_code}: {r.error_message}"
+            self.console.print(line, markup=False, highlight=False)
+        elif event.kind is ExecEventKind.CHANGE_FINISHED and event.change is not None:
+            change = event.change
+            if change.outcome.value == "skipped":
+                self.console.print(f"  {event.address}: skipped: {change.error_message}", markup=False, highlight=False)
+
+
+def _report_apply(result: ApplyResult, console: Console) -> None:
+    applied = sum(1 for c in result.changes if c.outcome.value == "applied")
+    console.print(
+        f"Apply complete: {applied} applied, {len(result.failed)} failed, {len(result.skipped)} skipped "
+        f"({result.mutating_calls} API calls).",
+        markup=False, highlight=False,
+    )
+    for change in result.failed:
+        console.print(f"  failed: {change.address}: {change.error_code}: {change.error_message}", markup=False,
+                      highlight=False)
+
+
+@main.command("apply")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--wait", "wait_", is_flag=True, help="Repeat observe→plan→apply until nothing is pending or --timeout.")
+@click.option("--timeout", type=click.FloatRange(0), default=1800.0, show_default=True, help="Seconds --wait may take.")
+@click.option("--poll", type=click.FloatRange(0), default=15.0, show_default=True, help="Seconds between --wait passes.")
+@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--verbose", "-v", is_flag=True)
+@click.option("--no-color", is_flag=True)
+@aws_options
+@plan_options
+def apply_command(target: Path, auto_approve: bool, wait_: bool, timeout: float, poll: float, output: str,
+                  verbose: bool, no_color: bool, sandbox: bool, region: str | None, profile: str | None,
+                  retry_mode: str, max_attempts: int, prune: bool, prune_threshold: int, allow_mass_prune: bool,
+                  adopt: tuple[str, ...]) -> None:
+    """Make SageMaker match TARGET: a spec directory (plans first) or a plan file from `plan --out`."""
+    console = _stdout(no_color) if output == "text" else _stderr()
+    with _sandbox_if(sandbox) as url:
+        settings = _settings(sandbox_url=url, region=region, profile=profile, retry_mode=retry_mode,
+                             max_attempts=max_attempts, prune=prune, prune_threshold=prune_threshold,
+                             allow_mass_prune=allow_mass_prune, adopt=adopt)
+        clients = app.make_clients(settings)
+        progress = _Progress(console)
+        if target.is_file() and target.suffix == ".json":
+            saved = app.read_plan_file(target)
+            app.check_fresh(saved=saved, settings=settings, clients=clients)
+            the_plan, allow_errors = saved, False  # a saved plan is the approval; an errored one is refused
+        else:
+            the_plan = app.plan_pass(spec_root=target, settings=settings, clients=clients).plan
+            allow_errors = True
+        if output == "text":
+            render.render_plan_text(the_plan, console=console, color=not no_color, verbose=verbose)
+        if not the_plan.has_changes and not (wait_ and app.pending(the_plan)):
+            if output == "json":
+                click.echo(json.dumps({"plan": the_plan.to_dict(), "apply": None}, indent=2))
+            sys.exit(EXIT_ERROR if the_plan.has_errors else EXIT_OK)
+        if not (target.is_file() and target.suffix == ".json"):
+            _confirm_apply(auto_approve)
+        result = app.apply_plan(the_plan=the_plan, clients=clients, on_event=progress, allow_errors=allow_errors)
+        _report_apply(result, console)
+        final = the_plan
+        if wait_ and result.ok:
+            def on_pass(attempt: int, outcome: app.PlanOutcome, res: ApplyResult | None) -> None:
+                summary = render.plan_summary_line(outcome.plan)
+                console.print(f"[pass {attempt}] {summary}", markup=False, highlight=False)
+                if res is not None:
+                    _report_apply(res, console)
+
+            final = app.wait_until_converged(spec_root=Path(the_plan.source.path), settings=settings, clients=clients,
+                                             timeout_seconds=timeout, poll_seconds=poll, on_pass=on_pass,
+                                             on_event=progress).plan
+            if app.pending(final):
+                console.print("Timed out: changes are still pending (see the last pass above).", markup=False)
+    if output == "json":
+        click.echo(json.dumps({"plan": the_plan.to_dict(), "apply": result.to_dict()}, indent=2))
+    failed = not result.ok or the_plan.has_errors or final.has_errors or (wait_ and app.pending(final))
+    sys.exit(EXIT_ERROR if failed else EXIT_OK)
+
+
+@main.command("status")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--output", "-o", type=click.Choice(["text", "json"]), default=None,
+              help="Default: a table on a terminal, JSON otherwise.")
+@click.option("--no-color", is_flag=True)
+@aws_options
+def status_command(path: Path, output: str | None, no_color: bool, sandbox: bool, region: str | None,
+                   profile: str | None, retry_mode: str, max_attempts: int) -> None:
+    """Show each resource's SageMaker name, status, secondary status and results."""
+    with _sandbox_if(sandbox) as url:
+        settings = _settings(sandbox_url=url, region=region, profile=profile, retry_mode=retry_mode,
+                             max_attempts=max_attempts)
+        loaded, report = app.status_pass(spec_root=path, settings=settings, clients=app.make_clients(settings))
+    console = _stdout(no_color)
+    if output == "json" or (output is None and not console.is_terminal):
+        click.echo(render_status_json(report))
+    else:
+        render_status_text(report, console=console, color=not no_color)
+    sys.exit(EXIT_ERROR if loaded.issues or report.has_errors else EXIT_OK)
+
+
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+
+
+def _since_ms(value: str | None, *, now: float) -> int | None:
+    if not value:
+        return None
+    match = _DURATION.match(value.strip())
+    if match:
+        seconds = int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+        return int((now - seconds) * 1000)
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ConfigError(f"--since {value!r}: give a duration like 10m, 2h, 1d or an ISO time") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+@main.command("logs")
+@click.argument("address")
+@click.option("--specs", "spec_root", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="Spec root that defines ADDRESS.")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new lines until the job ends.")
+@click.option("--tail", type=click.IntRange(1), default=None, help="Only the last N lines.")
+@click.option("--since", default=None, help="Only lines newer than this (10m, 2h, 1d or an ISO time).")
+@click.option("--best", is_flag=True, help="For a tuning job: only the best training job's log.")
+@click.option("--poll", type=click.FloatRange(0.1), default=5.0, show_default=True)
+@aws_options
+def logs_command(address: str, spec_root: Path, follow: bool, tail: int | None, since: str | None, best: bool,
+                 poll: float, sandbox: bool, region: str | None, profile: str | None, retry_mode: str,
+                 max_attempts: int) -> None:
+    """Print the CloudWatch Logs of the job at ADDRESS (Kind/namespace/name)."""
+    res = app.find_resource(spec_root=spec_root, address=address)
+    since_ms = _since_ms(since, now=time.time())
+    with _sandbox_if(sandbox) as url:
+        settings = _settings(sandbox_url=url, region=region, profile=profile, retry_mode=retry_mode,
+                             max_attempts=max_attempts)
+        log_group, prefix, events = app.job_log_events(
+            res=res, settings=settings, clients=app.make_clients(settings), follow=follow, tail=tail,
+            since_ms=since_ms, best=best, poll_seconds=poll,
+        )
+        _stderr().print(f"{log_group} {prefix}*", markup=False, highlight=False)
+        count = 0
+        for event in events:
+            stamp = datetime.fromtimestamp(event.timestamp / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            click.echo(f"{stamp[:-4]}Z {event.stream} {event.message}")
+            count += 1
+    if count == 0:
+        _stderr().print("no log events (the job may not have started writing yet)", markup=False)
+
+
+@main.group("sandbox")
+def sandbox_group() -> None:
+    """The embedded SageMaker simulator (moto with SageMaker's missing behaviour added)."""
+
+
+@sandbox_group.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=4566, show_default=True)
+@click.option("--state-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Keep the simulator's state in FILE across restarts.")
+def sandbox_serve(host: str, port: int, state_file: Path | None) -> None:
+    """Run the simulator on a loopback port; point clients at it with AWS_ENDPOINT_URL."""
+    try:
+        from gitops_sm import sandbox
+    except ImportError as exc:
+        raise ConfigError("the sandbox needs the sandbox extra: pip install 'gitops-sm[sandbox]'") from exc
+    sandbox.serve(host=host, port=port, state_file=state_file)

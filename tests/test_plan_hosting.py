@@ -108,3 +108,16 @@ def test_changed_ack_model_is_an_error_because_models_are_immutable() -> None:
     (change,) = plan(load=load(model), observed=obs, options=OPTS).resource_changes
     assert change.actions == (Action.ERROR,)
     assert "cannot be modified" in change.reason
+
+
+def test_transform_job_runs_after_the_model_it_names() -> None:
+    from tests.literals import training_job
+
+    model = ack(Kind.MODEL, "batch-model", "CreateModel", {"ModelName": "batch-model"}, "model")
+    job = training_job("score")
+    transform = ack(Kind.TRANSFORM_JOB, "a-score", "CreateTransformJob",
+                    {"TransformJobName": "a-score", "ModelName": "batch-model"}, "job")
+    p = plan(load=load(transform, model, job), observed=observed(), options=OPTS)
+    addresses = [c.address for c in p.resource_changes]
+    assert addresses.index("Model/default/batch-model") < addresses.index("TransformJob/default/a-score")
+    assert p.resource_changes[addresses.index("TransformJob/default/a-score")].depends_on == ("Model/default/batch-model",)

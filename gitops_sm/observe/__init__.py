@@ -43,11 +43,12 @@ from gitops_sm.awsclients import ClientFactory
 from gitops_sm.kinds import JOB_KINDS, Kind
 from gitops_sm.model import DesiredResource, ObservedState
 from gitops_sm.observe._autoscaling import observe_autoscaling
+from gitops_sm.observe._describe import describe_job
 from gitops_sm.observe._ledger import FROM_LEDGER, LIST_SUMMARY, Ledger, RecordedState
 from gitops_sm.observe._reader import Reader, Scope
 from gitops_sm.observe._sagemaker import HostingWants, JobWants, WantedJob, observe_hosting, observe_jobs
 
-__all__ = ["FROM_LEDGER", "LIST_SUMMARY", "Ledger", "RecordedState", "observe"]
+__all__ = ["FROM_LEDGER", "LIST_SUMMARY", "Ledger", "RecordedState", "describe_job", "observe"]
 
 _HOSTING_KINDS = frozenset({Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT, Kind.ENDPOINT_CONFIG, Kind.MODEL})
 _AUTOSCALING_KINDS = frozenset({Kind.HOSTING_AUTOSCALING_POLICY, Kind.SCALABLE_TARGET, Kind.SCALING_POLICY})

@@ -269,14 +269,17 @@ def _plan_job(ctx: _Context, res: DesiredResource) -> ResourceChange:
                 f"immutable, so set a new {info.name_member} to run a new job (the existing one is {obs.status})",
                 before=before, after=after,
             )
-        return _change(res, region, [Action.NOOP], f"{info.noun} {name} is {obs.status or 'present'}", before=before, after=after)
+        return _change(res, region, [Action.NOOP], f"{info.noun} {name} is {obs.status or 'present'}", before=before,
+                   after=after, depends_on=_references(ctx, res, region))
 
     # Not there: create it, and find earlier jobs of the same address (a changed spec).
     previous = _previous_jobs(ctx, res, region, type_, name)
     create = _step(res, region, request, name)
     running = [p for p in previous if p.status in kinds.RUNNING_JOB_STATUSES and p.tags is not None]
+    depends = _references(ctx, res, region)
     if not previous:
-        return _change(res, region, [Action.CREATE], f"{info.noun} {name} does not exist", after=after, steps=[create])
+        return _change(res, region, [Action.CREATE], f"{info.noun} {name} does not exist", after=after, steps=[create],
+                       depends_on=depends)
     latest = max(previous, key=lambda p: (p.status in kinds.RUNNING_JOB_STATUSES, p.name))
     before = {"name": latest.name, "status": latest.status, "spec_hash": _tags(latest).get(kinds.TAG_SPEC_HASH)}
     reason = f"the spec changed since {info.noun} {latest.name} ({latest.status}); a new job {name} is created"
@@ -290,7 +293,7 @@ def _plan_job(ctx: _Context, res: DesiredResource) -> ResourceChange:
     elif to_stop:
         reason += " and the running " + ", ".join(p.name for p in to_stop) + " is stopped"
         steps.extend(_call(res, region, kinds.SAGEMAKER, info.stop_call, p.name, **{info.name_member: p.name}) for p in to_stop)
-    return _change(res, region, [Action.REPLACE], reason, before=before, after=after, steps=steps)
+    return _change(res, region, [Action.REPLACE], reason, before=before, after=after, steps=steps, depends_on=depends)
 
 
 def _previous_jobs(
@@ -463,6 +466,10 @@ def _references(ctx: _Context, res: DesiredResource, region: str) -> list[str]:
     """Addresses this ACK resource depends on, found by the SageMaker names its request mentions."""
     params = res.requests[0].params
     out: list[str] = []
+    if res.kind is Kind.TRANSFORM_JOB:  # a transform job runs a model another spec may create
+        models = _name_providers(ctx, Kind.MODEL, "model")
+        if addr := models.get((region, str(params.get("ModelName")))):
+            out.append(addr)
     if res.kind is Kind.ENDPOINT_CONFIG:
         models = _name_providers(ctx, Kind.MODEL, "model")
         for variant in params.get("ProductionVariants") or []:
