@@ -111,6 +111,10 @@ def read_plan_file(path: Path) -> Plan:
         raise PlanError(f"cannot read plan file {path}: {exc}") from exc
     if not isinstance(data, dict):
         raise PlanError(f"plan file {path} is not a JSON object")
+    if data.get("redacted"):
+        raise PlanError(
+            f"{path} is the redacted plan printed by --output json; apply needs the exact plan: write it with plan --out FILE"
+        )
     return Plan.from_dict(data)
 
 

@@ -157,7 +157,7 @@ def _emit_plan(the_plan: Plan, *, output: str, out: Path | None, no_color: bool,
     if out is not None:
         out.write_text(render.render_plan_json(the_plan) + "\n", encoding="utf-8")
     if output == "json":
-        click.echo(render.render_plan_json(the_plan))
+        click.echo(render.render_plan_json(the_plan, redacted=True))
     elif output == "markdown":
         click.echo(render.render_plan_markdown(the_plan))
     else:
@@ -175,7 +175,8 @@ def _plan_exit(the_plan: Plan, *, detailed: bool) -> int:
 @main.command("plan")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--output", "-o", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Also write the plan JSON to FILE (for apply).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write the exact plan JSON to FILE for `apply FILE` (unredacted: keep it like your specs).")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when nothing changes, 2 when changes are pending, 1 on error.")
 @click.option("--verbose", "-v", is_flag=True, help="Show no-op resources, steps and skipped documents.")
 @click.option("--no-color", is_flag=True)
@@ -270,7 +271,8 @@ def apply_command(target: Path, auto_approve: bool, wait_: bool, timeout: float,
             render.render_plan_text(the_plan, console=console, color=not no_color, verbose=verbose)
         if not the_plan.has_changes and not (wait_ and app.pending(the_plan)):
             if output == "json":
-                click.echo(json.dumps({"plan": the_plan.to_dict(), "apply": None}, indent=2))
+                click.echo(json.dumps({"plan": json.loads(render.render_plan_json(the_plan, redacted=True)),
+                                       "apply": None}, indent=2))
             sys.exit(EXIT_ERROR if the_plan.has_errors else EXIT_OK)
         if not (target.is_file() and target.suffix == ".json"):
             _confirm_apply(auto_approve)
@@ -290,7 +292,8 @@ def apply_command(target: Path, auto_approve: bool, wait_: bool, timeout: float,
             if app.pending(final):
                 console.print("Timed out: changes are still pending (see the last pass above).", markup=False)
     if output == "json":
-        click.echo(json.dumps({"plan": the_plan.to_dict(), "apply": result.to_dict()}, indent=2))
+        click.echo(json.dumps({"plan": json.loads(render.render_plan_json(the_plan, redacted=True)),
+                               "apply": result.to_dict()}, indent=2))
     failed = not result.ok or the_plan.has_errors or final.has_errors or (wait_ and app.pending(final))
     sys.exit(EXIT_ERROR if failed else EXIT_OK)
 

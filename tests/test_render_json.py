@@ -145,3 +145,35 @@ def test_json_is_never_redacted_because_apply_runs_it() -> None:
     data = json.loads(render_plan_json(_plan()))
     assert data["resource_changes"][0]["steps"][0]["params"]["Environment"]["DB_PASSWORD"] == "hunter2"
     assert "(sensitive)" not in render_plan_json(_plan())
+
+
+def test_stdout_json_is_redacted_and_marked_so_apply_refuses_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json as _json
+
+    import pytest
+
+    from gitops_sm import app
+    from gitops_sm.errors import PlanError
+    from gitops_sm.model import Action as _Action
+    from gitops_sm.model import Plan, PlanSource, ResourceChange, Step
+
+    step = Step(service="sagemaker", call="CreateProcessingJob", region="us-east-1", target="feat-1",
+                params={"Environment": {"DB_PASSWORD": "hunter2", "MODE": "fast"}})
+    change = ResourceChange(address="ProcessingJob/default/feat", kind="ProcessingJob", api_version=None, source=None,
+                            region="us-east-1", names={"job": "feat-1"}, actions=(_Action.CREATE,), reason="new",
+                            steps=(step,))
+    plan = Plan(source=PlanSource(path="specs", commit=None, specs_digest="sha256:x"), observed_digest="sha256:y",
+                resource_changes=(change,))
+    exact = render_plan_json(plan)
+    shown = render_plan_json(plan, redacted=True)
+    assert "hunter2" in exact and "hunter2" not in shown
+    assert _json.loads(shown)["resource_changes"][0]["steps"][0]["params"]["Environment"]["MODE"] == "fast"
+    (tmp_path / "shown.json").write_text(shown)
+    with pytest.raises(PlanError, match="plan --out"):
+        app.read_plan_file(tmp_path / "shown.json")
+    assert app.read_plan_file(_write(tmp_path / "exact.json", exact)).to_dict() == plan.to_dict()
+
+
+def _write(path, text):  # type: ignore[no-untyped-def]
+    path.write_text(text)
+    return path

@@ -142,11 +142,12 @@ def ownership_conflict(res: DesiredResource, obs: ObservedResource, noun: str) -
     if obs.tags.get(kinds.TAG_MANAGED_BY) != kinds.TAG_MANAGED_BY_VALUE:
         return (
             f"conflict: {noun} {obs.name!r} already exists in {obs.region} and is not managed by gitops-sm "
-            f"(no {kinds.TAG_MANAGED_BY} tag); rename it in the spec or adopt it"
+            f"(no {kinds.TAG_MANAGED_BY} tag); rename it in the spec, or adopt it with the annotation "
+            f'{kinds.ANNOTATION_ADOPT}: "true"'
         )
     owner = obs.tags.get(kinds.TAG_ADDRESS)
     if owner and owner != str(res.address):
-        return f"conflict: {noun} {obs.name!r} in {obs.region} is managed by gitops-sm for {owner}"
+        return f"conflict: {noun} {obs.name!r} in {obs.region} is managed by gitops-sm for {owner}, not {res.address}"
     return ""
 
 

@@ -35,6 +35,7 @@ from gitops_sm.model import (
     policy_key,
     sorted_changes,
 )
+from gitops_sm.plan.health import ownership_conflict, scaling_units
 
 DEFAULT_PRUNE_THRESHOLD = 5
 _DESCRIBED_BY_NAME = (ObservedType.MODEL, ObservedType.ENDPOINT_CONFIG)
@@ -204,18 +205,7 @@ def _is_ours(obs: ObservedResource) -> bool:
 
 def _owner_problem(ctx: _Context, res: DesiredResource, obs: ObservedResource, what: str) -> str | None:
     """Why we may not touch ``obs`` on behalf of ``res`` (None when it is ours to manage)."""
-    if obs.tags is None:
-        return None  # not read: the observer only skips tags for resources it knows are ours
-    if not _is_ours(obs):
-        return (
-            f"conflict: {what} {obs.name!r} already exists in {obs.region} and is not managed by gitops-sm "
-            f"(no {kinds.TAG_MANAGED_BY} tag); rename it in the spec, or adopt it with the annotation "
-            f'{kinds.ANNOTATION_ADOPT}: "true"'
-        )
-    owner = _tags(obs).get(kinds.TAG_ADDRESS)
-    if owner and owner != str(res.address):
-        return f"conflict: {what} {obs.name!r} in {obs.region} is managed by gitops-sm for {owner}, not {res.address}"
-    return None
+    return ownership_conflict(res, obs, what) or None
 
 
 def _adopt_step(res: DesiredResource, region: str, obs: ObservedResource, tags: Sequence[Mapping[str, str]]) -> Step:
@@ -501,22 +491,8 @@ def _plan_ack_endpoint(ctx: _Context, res: DesiredResource) -> ResourceChange:
 # --------------------------------------------------------------------------- autoscaling
 
 
-@dataclass(frozen=True, kw_only=True)
-class _ScalingUnit:
-    resource_id: str
-    target: AwsRequest | None
-    policy: AwsRequest | None
-
-
-def _scaling_units(res: DesiredResource) -> list[_ScalingUnit]:
-    by_id: dict[str, dict[str, AwsRequest]] = {}
-    for request in res.requests:
-        rid = str(request.params.get("ResourceId"))
-        by_id.setdefault(rid, {})[request.operation] = request
-    return [
-        _ScalingUnit(resource_id=rid, target=ops.get("RegisterScalableTarget"), policy=ops.get("PutScalingPolicy"))
-        for rid, ops in by_id.items()
-    ]
+def _autoscaling_step(region: str, call: str, target: str, params: Mapping[str, Any]) -> Step:
+    return Step(service=kinds.AUTOSCALING, call=call, region=region, target=target, params=dict(params))
 
 
 def _endpoint_of(resource_id: str) -> str:
@@ -550,7 +526,7 @@ _POLICY_FIELDS = (
 def _plan_autoscaling(ctx: _Context, res: DesiredResource) -> ResourceChange:
     """HAP (v1) and ACK ScalableTarget/ScalingPolicy: register targets and put policies per resource ID."""
     region = ctx.region(res)
-    units = _scaling_units(res)
+    units = scaling_units(res)
     providers = _endpoint_providers(ctx)
     target_providers = {
         (ctx.region(r), rid): str(r.address)
@@ -584,12 +560,12 @@ def _plan_autoscaling(ctx: _Context, res: DesiredResource) -> ResourceChange:
             continue
         obs_target = ctx.get(region, ObservedType.SCALABLE_TARGET, rid)
         if unit.target is not None:
-            want = {k: unit.target.params[k] for k in _TARGET_FIELDS if k in unit.target.params}
+            want = {k: unit.target[k] for k in _TARGET_FIELDS if k in unit.target}
             have = {k: obs_target.details.get(k) for k in _TARGET_FIELDS} if obs_target else None
             before[f"target:{rid}"] = have
             after[f"target:{rid}"] = want
             if obs_target is None or not _subset_equal(want, obs_target.details):
-                steps.append(_step(res, region, unit.target, rid))
+                steps.append(_autoscaling_step(region, "RegisterScalableTarget", rid, unit.target))
                 changed.append(f"{'register' if obs_target is None else 'update'} scalable target {rid}")
         elif obs_target is None:
             provider_target = target_providers.get((region, rid))
@@ -598,13 +574,13 @@ def _plan_autoscaling(ctx: _Context, res: DesiredResource) -> ResourceChange:
             waits.append(f"scalable target {rid} is not registered yet" + (f" ({provider_target} registers it)" if provider_target else ""))
             continue
         if unit.policy is not None:
-            policy_name = str(unit.policy.params["PolicyName"])
+            policy_name = str(unit.policy["PolicyName"])
             obs_policy = ctx.get(region, ObservedType.SCALING_POLICY, policy_key(rid, policy_name))
-            want = {k: unit.policy.params[k] for k in _POLICY_FIELDS if k in unit.policy.params}
+            want = {k: unit.policy[k] for k in _POLICY_FIELDS if k in unit.policy}
             before[f"policy:{rid}"] = {k: obs_policy.details.get(k) for k in want} if obs_policy else None
             after[f"policy:{rid}"] = want
             if obs_policy is None or not _subset_equal(want, obs_policy.details):
-                steps.append(_step(res, region, unit.policy, f"{rid}#{policy_name}"))
+                steps.append(_autoscaling_step(region, "PutScalingPolicy", f"{rid}#{policy_name}", unit.policy))
                 changed.append(f"{'put' if obs_policy is None else 'update'} policy {policy_name} on {rid}")
 
     waits = list(dict.fromkeys(waits))  # several variants of one endpoint wait for the same reason

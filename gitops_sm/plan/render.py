@@ -237,9 +237,18 @@ def changed_fields(
 # --------------------------------------------------------------------------- JSON
 
 
-def render_plan_json(plan: Plan) -> str:
-    """The plan file / ``--output json``: exactly ``Plan.to_dict()``, unredacted, key order stable."""
-    return json.dumps(plan.to_dict(), indent=2, sort_keys=False, ensure_ascii=False)
+def render_plan_json(plan: Plan, *, redacted: bool = False) -> str:
+    """The plan as JSON, key order stable.
+
+    The plan file (``--out``) is exactly ``Plan.to_dict()``: apply needs every parameter. On stdout
+    (``--output json``, read by CI logs) secret-looking values are replaced and the document says
+    ``"redacted": true`` so that ``apply`` refuses it instead of sending "(sensitive)" to AWS.
+    """
+    data = plan.to_dict()
+    if redacted:
+        data["redacted"] = True
+        data["resource_changes"] = [redact(change) for change in data["resource_changes"]]
+    return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False)
 
 
 def render_validation_json(result: LoadResult) -> str:
