@@ -62,9 +62,17 @@ def make_clients(settings: Settings) -> ClientFactory:
     )
 
 
+def load(*, spec_root: Path) -> LoadResult:
+    """Load specs; a root with no YAML document at all is a mistake (a mistyped path), not "nothing to do"."""
+    loaded = specs.load_specs(spec_root)
+    if not loaded.documents and not loaded.issues:
+        raise ConfigError(f"no manifests under {spec_root} (looked for *.yaml and *.yml files)")
+    return loaded
+
+
 def validate(*, spec_root: Path) -> LoadResult:
     """Load and validate specs offline: no AWS, no cluster."""
-    return specs.load_specs(spec_root)
+    return load(spec_root=spec_root)
 
 
 def default_region(*, settings: Settings, clients: ClientFactory) -> str:
@@ -86,7 +94,7 @@ def plan_options(*, settings: Settings, region: str) -> PlanOptions:
 
 def plan_pass(*, spec_root: Path, settings: Settings, clients: ClientFactory) -> PlanOutcome:
     """Load, observe and plan once."""
-    loaded = specs.load_specs(spec_root)
+    loaded = load(spec_root=spec_root)
     region = default_region(settings=settings, clients=clients)
     before = clients.counter.total
     observed = observe(
@@ -200,7 +208,7 @@ def wait_until_converged(
 
 def status_pass(*, spec_root: Path, settings: Settings, clients: ClientFactory) -> tuple[LoadResult, StatusReport]:
     """Load specs and observe, then describe every resource in the seed's status vocabulary."""
-    loaded = specs.load_specs(spec_root)
+    loaded = load(spec_root=spec_root)
     region = default_region(settings=settings, clients=clients)
     observed = observe(desired=loaded.resources, clients=clients, default_region=region)
     return loaded, build_status(load=loaded, observed=observed, default_region=region)

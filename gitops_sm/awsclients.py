@@ -16,6 +16,7 @@ AWS error code and message only: request headers, signatures and credentials nev
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections import Counter
@@ -36,6 +37,7 @@ from botocore.exceptions import (
     PartialCredentialsError,
 )
 
+from gitops_sm.botocoredata import new_botocore_session
 from gitops_sm.errors import AwsError
 
 RetryMode = Literal["standard", "adaptive"]
@@ -164,7 +166,7 @@ class ClientFactory:
             raise ValueError(f"retry mode must be one of {', '.join(RETRY_MODES)}, not {retry_mode!r}")
         if max_attempts < 1:
             raise ValueError(f"max attempts must be at least 1, not {max_attempts}")
-        self._session = session or boto3.Session(profile_name=profile)
+        self._session = session or boto3.Session(profile_name=profile, botocore_session=new_botocore_session())
         self._region = region
         self._endpoint_url = endpoint_url
         self._config = Config(
@@ -180,7 +182,8 @@ class ClientFactory:
     @property
     def default_region(self) -> str | None:
         """The region given to the factory, else the session's (profile, ``AWS_REGION``, config)."""
-        return self._region or self._session.region_name
+        # boto3 reads AWS_DEFAULT_REGION and the profile; AWS_REGION is what SDKs and pods set.
+        return self._region or os.environ.get("AWS_REGION") or self._session.region_name
 
     def client(self, service: str, *, region: str | None = None, endpoint_url: str | None = None) -> Any:
         """The cached client for ``service`` in ``region`` (default region when None)."""
@@ -209,7 +212,7 @@ class ClientFactory:
 
 def default_region(*, profile: str | None = None) -> str | None:
     """The region boto3 would use for ``profile`` (``AWS_REGION``/``AWS_DEFAULT_REGION``/config)."""
-    return boto3.Session(profile_name=profile).region_name
+    return os.environ.get("AWS_REGION") or boto3.Session(profile_name=profile).region_name
 
 
 def error_code(exc: BaseException) -> str:

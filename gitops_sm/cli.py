@@ -167,7 +167,7 @@ def _emit_plan(the_plan: Plan, *, output: str, out: Path | None, no_color: bool,
 def _plan_exit(the_plan: Plan, *, detailed: bool) -> int:
     if the_plan.has_errors:
         return EXIT_ERROR
-    if detailed and the_plan.has_changes:
+    if detailed and app.pending(the_plan):  # a wait is a change still to come
         return EXIT_CHANGES
     return EXIT_OK
 

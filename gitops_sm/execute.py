@@ -45,6 +45,7 @@ from gitops_sm.errors import AwsError, PlanError
 from gitops_sm.kinds import (
     RUNNING_JOB_STATUSES,
     SAGEMAKER,
+    TAG_ADDRESS,
     TAG_MANAGED_BY,
     TAG_MANAGED_BY_VALUE,
     TAG_SPEC_HASH,
@@ -383,7 +384,9 @@ def _verify_existing_is_ours(step: Step, client: Any, *, noun: str, original: St
     managed = tags.get(TAG_MANAGED_BY) == TAG_MANAGED_BY_VALUE
     expected_hash = expected.get(TAG_SPEC_HASH)
     same_spec = expected_hash is None or tags.get(TAG_SPEC_HASH) == expected_hash
-    if managed and same_spec:
+    expected_owner = expected.get(TAG_ADDRESS)
+    same_owner = expected_owner is None or tags.get(TAG_ADDRESS) == expected_owner
+    if managed and same_spec and same_owner:
         return _result(
             step,
             StepStatus.ALREADY_DONE,
@@ -392,6 +395,8 @@ def _verify_existing_is_ours(step: Step, client: Any, *, noun: str, original: St
         )
     if not managed:
         why = f"{noun} {name} already exists and is not managed by gitops-sm (no {TAG_MANAGED_BY} tag)"
+    elif not same_owner:
+        why = f"{noun} {name} already exists and is managed by gitops-sm for {tags.get(TAG_ADDRESS)}, not {expected_owner}"
     else:
         why = (
             f"{noun} {name} already exists with {TAG_SPEC_HASH}={tags.get(TAG_SPEC_HASH, '<none>')}, "

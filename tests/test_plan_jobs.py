@@ -155,3 +155,22 @@ def test_observed_digest_ignores_resources_the_plan_did_not_consult() -> None:
     ours_done = observed(observed_job("xgb-aaaaaaaa", "Completed", tags=our_tags(str(job.address), job.spec_hash)))
     assert plan(load=load(job), observed=ours_running, options=OPTS).observed_digest != plan(
         load=load(job), observed=ours_done, options=OPTS).observed_digest
+
+
+def test_two_addresses_claiming_one_job_name_are_both_errors() -> None:
+    a = training_job("xgb", namespace="team-a")
+    b = training_job("xgb", namespace="team-b")  # same metadata.name and spec: same generated name
+    p = plan(load=load(a, b), observed=observed(), options=OPTS)
+    assert [c.actions for c in p.resource_changes] == [(Action.ERROR,), (Action.ERROR,)]
+    assert "TrainingJob/team-b/xgb" in p.resource_changes[0].reason
+    assert "TrainingJob/team-a/xgb" in p.resource_changes[1].reason
+    assert all(not c.steps for c in p.resource_changes)
+
+
+def test_reverted_spec_stops_the_running_job_of_the_reverted_version() -> None:
+    job = training_job(spec_hash="aaaaaaaa11111111")
+    current = observed_job("xgb-aaaaaaaa", "Completed", tags=our_tags(str(job.address), job.spec_hash))
+    reverted = observed_job("xgb-bbbbbbbb", "InProgress", tags=our_tags(str(job.address), "bbbbbbbb00000000"))
+    change = only_change(plan(load=load(job), observed=observed(current, reverted), options=OPTS))
+    assert change.actions == (Action.STOP,)
+    assert [(s.call, s.target) for s in change.steps] == [("StopTrainingJob", "xgb-bbbbbbbb")]

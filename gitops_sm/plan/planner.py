@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_sm import kinds
-from gitops_sm.kinds import JOB_KINDS, Kind
+from gitops_sm.kinds import JOB_KINDS, JobKindInfo, Kind
 from gitops_sm.model import (
     Action,
     AwsRequest,
@@ -74,7 +74,13 @@ def plan(*, load: LoadResult, observed: ObservedState, options: PlanOptions, com
     ctx = _Context(
         observed=observed, options=options, incomplete=load.incomplete, desired=tuple(load.resources)
     )
-    changes = [_plan_one(ctx, res) for res in load.resources]
+    collisions = _name_collisions(ctx)
+    changes = [
+        _change(res, ctx.region(res), [Action.ERROR], collisions[str(res.address)])
+        if str(res.address) in collisions
+        else _plan_one(ctx, res)
+        for res in load.resources
+    ]
     changes.extend(_plan_prune(ctx))
     ordered = sorted_changes(changes)
     errors = list(load.issues)
@@ -83,7 +89,12 @@ def plan(*, load: LoadResult, observed: ObservedState, options: PlanOptions, com
         for c in ordered
         if Action.ERROR in c.actions
     )
-    errors.extend(i for i in observed.errors if i not in errors)
+    explained = {(e.address, e.message) for e in errors}
+    explained |= {(c.address, c.reason) for c in ordered if Action.ERROR in c.actions}
+    errors.extend(
+        i for i in observed.errors
+        if (i.address, i.message) not in explained and not (i.address and _mentions(ordered, i.address, i.message))
+    )
     return Plan(
         source=PlanSource(path=load.root, commit=commit, specs_digest=load.specs_digest),
         observed_digest=ctx.observed_digest(),
@@ -92,6 +103,53 @@ def plan(*, load: LoadResult, observed: ObservedState, options: PlanOptions, com
         skipped=load.skipped,
         options=options.to_dict(),
     )
+
+
+def _claimed_names(res: DesiredResource, region: str) -> list[tuple[str, str, str]]:
+    """(region, observed type, name) of every AWS object ``res`` creates or manages."""
+    out: list[tuple[str, str, str]] = []
+    for role, name in res.names.items():
+        head, _, rid = role.partition(":")
+        if head == "job":
+            out.append((region, _JOB_TYPES[res.kind].value, name))
+        elif head in ("endpoint", "endpoint_config", "model"):
+            type_ = {"endpoint": ObservedType.ENDPOINT, "endpoint_config": ObservedType.ENDPOINT_CONFIG}.get(
+                head, ObservedType.MODEL
+            )
+            out.append((region, type_.value, name))
+        elif head == "target":
+            out.append((region, ObservedType.SCALABLE_TARGET.value, name))
+        elif head == "policy":
+            out.append((region, ObservedType.SCALING_POLICY.value, policy_key(rid, name)))
+    return out
+
+
+def _name_collisions(ctx: _Context) -> dict[str, str]:
+    """Addresses that claim an AWS name another address also claims, with the reason to show.
+
+    Two specs (say the same ``metadata.name`` in two namespaces with an identical spec) would
+    otherwise both own one SageMaker job or endpoint and fight over it on every pass.
+    """
+    claims: dict[tuple[str, str, str], list[DesiredResource]] = {}
+    for res in ctx.desired:
+        for claim in dict.fromkeys(_claimed_names(res, ctx.region(res))):
+            claims.setdefault(claim, []).append(res)
+    out: dict[str, str] = {}
+    for (region, type_, name), owners in sorted(claims.items()):
+        if len(owners) < 2:
+            continue
+        for res in owners:
+            others = ", ".join(f"{o.address} ({o.source})" for o in owners if o is not res)
+            out.setdefault(
+                str(res.address),
+                f"the {type_} {name!r} in {region} is also claimed by {others}; give each spec its own name",
+            )
+    return out
+
+
+def _mentions(changes: Sequence[ResourceChange], address: str, message: str) -> bool:
+    """Whether an error change of ``address`` already carries the observation error ``message``."""
+    return any(c.address == address and Action.ERROR in c.actions and message in c.reason for c in changes)
 
 
 # --------------------------------------------------------------------------- context
@@ -259,8 +317,18 @@ def _plan_job(ctx: _Context, res: DesiredResource) -> ResourceChange:
                 f"immutable, so set a new {info.name_member} to run a new job (the existing one is {obs.status})",
                 before=before, after=after,
             )
-        return _change(res, region, [Action.NOOP], f"{info.noun} {name} is {obs.status or 'present'}", before=before,
-                   after=after, depends_on=_references(ctx, res, region))
+        current = f"{info.noun} {name} is {obs.status or 'present'}"
+        # Earlier jobs of this address still running: a reverted spec, or a replace that died
+        # between its create and its stop. Their spec is no longer the one in git.
+        leftovers = [p for p in _previous_jobs(ctx, res, region, type_, name) if p.status == "InProgress" and p.tags]
+        if leftovers:
+            stops, note = _stop_steps(ctx, res, region, info, leftovers)
+            if stops:
+                return _change(res, region, [Action.STOP], f"{current}; the running job of an earlier spec version "
+                               f"{note}", before=before, after=after, steps=stops)
+            current += f"; the running job of an earlier spec version {note}"
+        return _change(res, region, [Action.NOOP], current, before=before, after=after,
+                       depends_on=_references(ctx, res, region))
 
     # Not there: create it, and find earlier jobs of the same address (a changed spec).
     previous = _previous_jobs(ctx, res, region, type_, name)
@@ -275,15 +343,24 @@ def _plan_job(ctx: _Context, res: DesiredResource) -> ResourceChange:
     reason = f"the spec changed since {info.noun} {latest.name} ({latest.status}); a new job {name} is created"
     steps = [create]
     to_stop = [p for p in running if p.status == "InProgress"]
-    protected = res.prune_protected
-    if to_stop and ctx.incomplete:
-        reason += "; the running job is NOT stopped because a spec failed to load in this pass"
-    elif to_stop and protected:
-        reason += f'; the running job is not stopped ({kinds.ANNOTATION_PRUNE}: "false")'
-    elif to_stop:
-        reason += " and the running " + ", ".join(p.name for p in to_stop) + " is stopped"
-        steps.extend(_call(res, region, kinds.SAGEMAKER, info.stop_call, p.name, **{info.name_member: p.name}) for p in to_stop)
+    if to_stop:
+        stops, note = _stop_steps(ctx, res, region, info, to_stop)
+        steps.extend(stops)
+        reason += f"; the running job {note}" if not stops else f" and the running {note}"
     return _change(res, region, [Action.REPLACE], reason, before=before, after=after, steps=steps, depends_on=depends)
+
+
+def _stop_steps(
+    ctx: _Context, res: DesiredResource, region: str, info: JobKindInfo, running: Sequence[ObservedResource]
+) -> tuple[list[Step], str]:
+    """Stop calls for earlier running jobs of ``res``, unless this pass may not stop anything."""
+    names = ", ".join(p.name for p in running)
+    if ctx.incomplete:
+        return [], f"{names} is NOT stopped because a spec failed to load in this pass"
+    if res.prune_protected:
+        return [], f'{names} is not stopped ({kinds.ANNOTATION_PRUNE}: "false")'
+    steps = [_call(res, region, kinds.SAGEMAKER, info.stop_call, p.name, **{info.name_member: p.name}) for p in running]
+    return steps, f"{names} is stopped"
 
 
 def _previous_jobs(

@@ -247,7 +247,12 @@ def render_plan_json(plan: Plan, *, redacted: bool = False) -> str:
     data = plan.to_dict()
     if redacted:
         data["redacted"] = True
-        data["resource_changes"] = [redact(change) for change in data["resource_changes"]]
+        # Only request payloads carry values; names and addresses stay (a model may be called "token-…").
+        for change in data["resource_changes"]:
+            change["before"] = redact(change["before"])
+            change["after"] = redact(change["after"])
+            for step in change["steps"]:
+                step["params"] = redact(step["params"])
     return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False)
 
 

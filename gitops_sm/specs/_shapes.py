@@ -33,6 +33,7 @@ import botocore.session
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StringShape, StructureShape
 from botocore.validate import ParamValidator
 
+from gitops_sm.botocoredata import new_botocore_session
 from gitops_sm.specs._document import FieldPath, format_path
 
 # --------------------------------------------------------------------------- service models
@@ -41,7 +42,7 @@ from gitops_sm.specs._document import FieldPath, format_path
 @functools.cache
 def service_model(service: str) -> ServiceModel:
     """botocore's model of ``service`` ("sagemaker", "application-autoscaling"), loaded once."""
-    return botocore.session.get_session().get_service_model(service)
+    return new_botocore_session().get_service_model(service)
 
 
 def input_shape(service: str, operation: str) -> StructureShape:
@@ -206,9 +207,22 @@ def type_mismatch_message(expected: str, value: object) -> str:
     if expected == "a string" and isinstance(value, bool | int | float | datetime.date):
         text = str(value).lower() if isinstance(value, bool) else str(value)
         return f'{message}; quote it ("{text}") if you meant the text'
-    if isinstance(value, str) and expected in ("an integer", "a number", "true or false"):
+    if isinstance(value, str) and _parses_as(value.strip(), expected):
         return f"{message}; remove the quotes"
     return message
+
+
+def _parses_as(text: str, expected: str) -> bool:
+    """Whether unquoting ``text`` would give YAML the ``expected`` type (so the hint helps)."""
+    if expected == "an integer":
+        return re.fullmatch(r"[-+]?\d+", text) is not None
+    if expected == "a number":
+        try:
+            float(text)
+        except ValueError:
+            return False
+        return True
+    return expected == "true or false" and text.lower() in ("true", "false")
 
 
 # --------------------------------------------------------------------------- conversion

@@ -1,0 +1,25 @@
+"""One botocore data loader per process, shared by the spec normaliser and the AWS clients.
+
+Parsing SageMaker's service model costs a few hundred milliseconds; ``specs`` (to normalise and
+validate manifests offline) and ``awsclients`` (to build boto3 clients) both need it. Sharing
+the loader makes the second use free. Pure: it reads botocore's bundled JSON, nothing else.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import botocore.loaders
+import botocore.session
+
+
+@functools.cache
+def shared_loader() -> botocore.loaders.Loader:
+    return botocore.loaders.create_loader()
+
+
+def new_botocore_session() -> botocore.session.Session:
+    """A fresh botocore session (own credentials and config) that reuses the shared loader."""
+    session = botocore.session.get_session()
+    session.register_component("data_loader", shared_loader())
+    return session
