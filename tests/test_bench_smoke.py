@@ -1,0 +1,87 @@
+"""The benchmarks in bench/ run and report their figures (tiny sizes; never a timing assertion).
+
+Speed and memory targets (design §10) are measured by ``bench/bench_load.py`` and
+``bench/bench_observe.py``, not by tests; these tests only keep the scripts working: they run
+each one as a user would, in a subprocess, and check the figures it prints are complete and
+consistent (document counts, which calls each observe regime makes).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def _run(script: str, *args: str) -> str:
+    completed = subprocess.run(
+        [sys.executable, str(BENCH / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr or completed.stdout
+    return completed.stdout
+
+
+def test_bench_load_json_reports_every_measurement() -> None:
+    report: dict[str, Any] = json.loads(
+        _run("bench_load.py", "--docs", "40", "--files", "4", "--repeat", "1", "--json")
+    )
+
+    assert report["documents"] == 40
+    assert report["files"] == 4
+    assert set(report["results"]) == {"bare", "collect", "load"}
+    # Every generated document parses, is ours and normalises without an issue.
+    assert report["results"]["bare"]["count"] == 40
+    assert report["results"]["collect"]["count"] == 40
+    assert report["results"]["load"]["count"] == 40
+    for result in report["results"].values():
+        assert result["wall_seconds"] > 0
+        assert result["cpu_seconds"] > 0
+    assert report["results"]["bare"]["ratio_cpu"] == 1.0
+    assert report["target"]["verdict"] in {"PASS", "OVER"}
+    assert report["target"]["ratio_cpu"] == report["results"]["load"]["ratio_cpu"]
+
+
+def test_bench_load_prints_table_verdict_and_profile() -> None:
+    out = _run("bench_load.py", "--docs", "20", "--files", "2", "--repeat", "1", "--profile")
+
+    assert "generated 20 documents in 2 files" in out
+    for label in ("bare CSafeLoader parse", "collect_documents", "load_specs"):
+        assert label in out
+    assert "target (design §10): load_specs <= 2.5x bare parse" in out
+    assert "Ordered by: cumulative time" in out
+    assert "_loader.py" in out  # the profile is of gitops-sm's loader
+
+
+def test_bench_observe_counts_calls_of_every_regime() -> None:
+    report: dict[str, Any] = json.loads(
+        _run("bench_observe.py", "--training", "6", "--processing", "2", "--endpoints", "1", "--json")
+    )
+
+    assert report["steady_state"]["desired_resources"] == 6 + 2 + 1 + 1
+    assert report["plans_are_steady_state"] is True
+    regimes = report["regimes"]
+    no_ledger = regimes["no ledger"]["by_operation"]
+    assert no_ledger["DescribeTrainingJob"] == 6
+    assert no_ledger["DescribeProcessingJob"] == 2
+    # Jobs the ledger records as terminal for their spec hash cost no call at all.
+    terminal = regimes["ledger: terminal jobs"]["by_operation"]
+    assert "DescribeTrainingJob" not in terminal
+    assert "DescribeProcessingJob" not in terminal
+    # With recorded state only page reads remain.
+    recorded = regimes["ledger: recorded state"]
+    assert recorded["per_resource_calls"] == 0
+    assert recorded["calls"] == recorded["page_calls"] > 0
+    # Baseline: Describe + ListTags per job, endpoint, config and each of the 2 models, and one
+    # Describe per scalable target and policy (2 variants).
+    baseline = report["baseline"]
+    assert baseline["calls"] == 2 * (6 + 2) + 2 * (1 + 1 + 2) + 2 * 2
+    assert baseline["by_operation"]["ListTags"] == 6 + 2 + 1 + 1 + 2
+    assert report["target"]["verdict"] == "PASS"
