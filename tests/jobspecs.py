@@ -1,6 +1,6 @@
 """Job manifests in both dialects, and the small helpers the end-to-end apply/status/logs tests share.
 
-Used by ``test_apply_*.py`` and ``test_cli_status_logs.py``. :func:`job_manifest` builds one
+Used by ``test_apply_*.py`` and ``test_cli_*.py``. :func:`job_manifest` builds one
 TrainingJob / HyperparameterTuningJob / (Batch)TransformJob / ProcessingJob document the way a
 user writes it for the original operator (``sagemaker.aws.amazon.com/v1``: ``roleArn``,
 ``[{name, value}]`` lists) or for ACK (``sagemaker.services.k8s.aws/v1alpha1``: ``roleARN``,
@@ -8,7 +8,8 @@ user writes it for the original operator (``sagemaker.aws.amazon.com/v1``: ``rol
 so changing it changes the spec (and the spec hash) of any kind the same way.
 
 The rest talks to the simulator the tests run against: invoking the CLI in-process
-(:func:`run_cli`) or as a real process (:func:`cli_subprocess`), and reading jobs back with boto3.
+(:func:`run_cli`, or :func:`invoke_cli` to fail on any crash or traceback) or as a real process
+(:func:`cli_subprocess`), and reading jobs back with boto3.
 """
 
 from __future__ import annotations
@@ -257,6 +258,18 @@ class CallRecorder:
 def run_cli(*args: str | Path, stdin: str | None = None) -> Result:
     """``gitops-sm ARGS`` in this process (stdin is not a terminal), against AWS_ENDPOINT_URL."""
     return CliRunner().invoke(main, [str(a) for a in args], input=stdin, catch_exceptions=False)
+
+
+def invoke_cli(*args: str) -> Result:
+    """``gitops-sm ARGS`` in this process; fails the test on a crash or a printed traceback.
+
+    Unlike :func:`run_cli`, click catches what the command raises, so the test sees the result:
+    anything but the command's own ``sys.exit`` is a crash.
+    """
+    result = CliRunner().invoke(main, list(args))
+    assert isinstance(result.exception, SystemExit | None), result.exc_info
+    assert "Traceback" not in result.output
+    return result
 
 
 def subprocess_env(endpoint_url: str, **extra: str) -> dict[str, str]:

@@ -18,71 +18,40 @@ skipped and never an error (design section 2): those cases exit 0 and still plan
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from gitops_sm.cli import main
 from gitops_sm.specs import MAX_DEPTH, MAX_FILE_BYTES
+from tests.jobspecs import invoke_cli
+from tests.manifests import (
+    ROLE_ARN,
+    TRAINING_JOB_HEADER,
+    Writer,
+    alias_bomb,
+    broken_symlink,
+    bytes_file,
+    combined,
+    fifo,
+    hosting_deployment,
+    huge_file,
+    root_beside_valid_job,
+    symlinked_dir_outside,
+    symlinked_file_outside,
+    text_file,
+    valid_training_job,
+)
 
-VALID_TRAINING_JOB = """\
-apiVersion: sagemaker.aws.amazon.com/v1
-kind: TrainingJob
-metadata:
-  name: good-job
-spec:
-  region: us-east-1
-  roleArn: arn:aws:iam::123456789012:role/service-role/sagemaker-role
-  algorithmSpecification:
-    trainingImage: 123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:latest
-    trainingInputMode: File
-  outputDataConfig:
-    s3OutputPath: s3://my-bucket/output
-  resourceConfig:
-    instanceCount: 1
-    instanceType: ml.m5.large
-    volumeSizeInGB: 5
-  stoppingCondition:
-    maxRuntimeInSeconds: 86400
-"""
 GOOD_ADDRESS = "TrainingJob/default/good-job"
 BAD_ADDRESS = "TrainingJob/default/bad-job"
-HEADER = "apiVersion: sagemaker.aws.amazon.com/v1\nkind: TrainingJob\n"
-
-Writer = Callable[[Path, Path], None]  # (spec root, a directory outside it)
-
-
-def text(name: str, content: str) -> Writer:
-    def write(root: Path, outside: Path) -> None:
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(content, encoding="utf-8")
-
-    return write
-
-
-def raw(name: str, content: bytes) -> Writer:
-    def write(root: Path, outside: Path) -> None:
-        (root / name).write_bytes(content)
-
-    return write
-
-
-def both(*writers: Writer) -> Writer:
-    def write(root: Path, outside: Path) -> None:
-        for writer in writers:
-            writer(root, outside)
-
-    return write
+HEADER = TRAINING_JOB_HEADER
 
 
 def bad_job(old: str, new: str) -> str:
     """The valid job renamed ``bad-job`` with one substring replaced (it must occur exactly once)."""
-    source = VALID_TRAINING_JOB.replace("good-job", "bad-job")
+    source = valid_training_job("bad-job", region="us-east-1")
     assert source.count(old) == 1, old
     return source.replace(old, new)
 
@@ -90,38 +59,6 @@ def bad_job(old: str, new: str) -> str:
 def line_of(content: str, needle: str) -> int:
     """1-based line of the first line of ``content`` containing ``needle``."""
     return next(n for n, line in enumerate(content.splitlines(), start=1) if needle in line)
-
-
-def symlinked_file_outside(root: Path, outside: Path) -> None:
-    (outside / "secret.yaml").write_text(VALID_TRAINING_JOB.replace("good-job", "outside-job"))
-    (root / "linked.yaml").symlink_to(outside / "secret.yaml")
-
-
-def symlinked_dir_outside(root: Path, outside: Path) -> None:
-    (outside / "more").mkdir()
-    (outside / "more" / "job.yaml").write_text(VALID_TRAINING_JOB.replace("good-job", "outside-job"))
-    (root / "shared").symlink_to(outside / "more", target_is_directory=True)
-
-
-def broken_symlink(root: Path, outside: Path) -> None:
-    (root / "dangling.yaml").symlink_to(root / "missing" / "nowhere.yaml")
-
-
-def fifo(root: Path, outside: Path) -> None:
-    os.mkfifo(root / "pipe.yaml")
-
-
-def huge_file(root: Path, outside: Path) -> None:
-    filler = "# " + "x" * 1022 + "\n"
-    (root / "huge.yaml").write_text(HEADER + filler * (MAX_FILE_BYTES // len(filler) + 1))
-
-
-def alias_bomb() -> str:
-    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for level in "bcdefgh":
-        lines.append(f"{level}: &{level} [" + ",".join([f"*{chr(ord(level) - 1)}"] * 10) + "]")
-    lines.append("i: [" + ",".join(["*h"] * 10) + "]")
-    return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)
@@ -139,29 +76,15 @@ def field_case(case_id: str, old: str, new: str, path: str, fragment: str, *, at
     """A field-level case in ``bad.yaml``: the error is on the line holding ``at`` (default ``new``)."""
     content = bad_job(old, new)
     line = line_of(content, (at or new).splitlines()[0].strip())
-    return Case(case_id, text("bad.yaml", content), f"bad.yaml:{line}", BAD_ADDRESS, path, fragment)
+    return Case(case_id, text_file("bad.yaml", content), f"bad.yaml:{line}", BAD_ADDRESS, path, fragment)
 
 
-ROLE_LINE = "roleArn: arn:aws:iam::123456789012:role/service-role/sagemaker-role"
+ROLE_LINE = f"roleArn: {ROLE_ARN}"
 
-HOSTING_WITH_A_MISSING_MODEL = """\
-apiVersion: sagemaker.aws.amazon.com/v1
-kind: HostingDeployment
-metadata:
-  name: scoring
-spec:
-  region: us-east-1
-  productionVariants:
-    - variantName: AllTraffic
-      modelName: not-defined
-      initialInstanceCount: 1
-      instanceType: ml.m5.large
-  models:
-    - name: xgb
-      executionRoleArn: arn:aws:iam::123456789012:role/r
-      containers:
-        - image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:latest
-"""
+# The variant's model (line 9) is not among spec.models.
+HOSTING_WITH_A_MISSING_MODEL = hosting_deployment("scoring", region="us-east-1").replace(
+    "modelName: xgb", "modelName: not-defined"
+)
 
 HAP_WITHOUT_A_VARIANT = """\
 apiVersion: sagemaker.aws.amazon.com/v1
@@ -191,40 +114,40 @@ spec:
   serviceNamespace: sagemaker
 """
 
-TWIN = VALID_TRAINING_JOB.replace("good-job", "twin")
+TWIN = valid_training_job("twin", region="us-east-1")
 
 CASES = [
     # ----------------------------------------------------------------- file level: YAML and bytes
-    Case("yaml-mapping-in-scalar", text("bad.yaml", HEADER + "metadata: name: x\n"), "bad.yaml:3", None, "",
+    Case("yaml-mapping-in-scalar", text_file("bad.yaml", HEADER + "metadata: name: x\n"), "bad.yaml:3", None, "",
          "invalid YAML: mapping values are not allowed"),
-    Case("tab-indentation", text("bad.yaml", HEADER + "metadata:\n\tname: x\n"), "bad.yaml:4", None, "",
+    Case("tab-indentation", text_file("bad.yaml", HEADER + "metadata:\n\tname: x\n"), "bad.yaml:4", None, "",
          "a tab character is not allowed here (YAML indentation must use spaces)"),
-    Case("unterminated-quote", text("bad.yaml", HEADER + "metadata:\n  name: 'abc\nspec: {}\n"), "bad.yaml:6", None,
+    Case("unterminated-quote", text_file("bad.yaml", HEADER + "metadata:\n  name: 'abc\nspec: {}\n"), "bad.yaml:6", None,
          "", "while scanning a quoted scalar that started at line 4"),
-    Case("unclosed-flow-list", text("bad.yaml", HEADER + "metadata: {name: x}\nspec:\n  tags: [a, b\n"), "bad.yaml:6",
+    Case("unclosed-flow-list", text_file("bad.yaml", HEADER + "metadata: {name: x}\nspec:\n  tags: [a, b\n"), "bad.yaml:6",
          None, "", "did not find expected ',' or ']'"),
-    Case("undefined-alias", text("bad.yaml", HEADER + "metadata:\n  name: *missing\n"), "bad.yaml:4", None, "",
+    Case("undefined-alias", text_file("bad.yaml", HEADER + "metadata:\n  name: *missing\n"), "bad.yaml:4", None, "",
          "invalid YAML: found undefined alias"),
-    Case("binary-junk", raw("bad.yaml", b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256))), "bad.yaml:1",
+    Case("binary-junk", bytes_file("bad.yaml", b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256))), "bad.yaml:1",
          None, "", "file looks binary (it contains NUL bytes)"),
-    Case("invalid-utf8", raw("bad.yaml", (HEADER + "metadata:\n  name: caf").encode() + b"\xe9\n"), "bad.yaml:4",
+    Case("invalid-utf8", bytes_file("bad.yaml", (HEADER + "metadata:\n  name: caf").encode() + b"\xe9\n"), "bad.yaml:4",
          None, "", "file is not valid UTF-8"),
-    Case("control-character", text("bad.yaml", HEADER + "metadata:\n  name: a\x07b\n"), "bad.yaml:4", None, "",
+    Case("control-character", text_file("bad.yaml", HEADER + "metadata:\n  name: a\x07b\n"), "bad.yaml:4", None, "",
          "character U+0007 is not allowed in YAML text"),
     Case("huge-file", huge_file, "huge.yaml:1", None, "", f"over the {MAX_FILE_BYTES:,}-byte limit"),
-    Case("deep-nesting", text("bad.yaml", HEADER + "spec:\n  x: " + "[" * 50_000 + "]" * 50_000 + "\n"),
+    Case("deep-nesting", text_file("bad.yaml", HEADER + "spec:\n  x: " + "[" * 50_000 + "]" * 50_000 + "\n"),
          "bad.yaml:4", None, "", f"nested deeper than {MAX_DEPTH} levels"),
-    Case("alias-bomb", text("bad.yaml", alias_bomb()), "bad.yaml:5", None, "e[7][8][9][3]", "alias expansion bomb"),
+    Case("alias-bomb", text_file("bad.yaml", alias_bomb()), "bad.yaml:5", None, "e[7][8][9][3]", "alias expansion bomb"),
     Case("python-object-tag",
-         text("bad.yaml", HEADER + "metadata:\n  name: x\nspec: !!python/object/apply:os.system ['true']\n"),
+         text_file("bad.yaml", HEADER + "metadata:\n  name: x\nspec: !!python/object/apply:os.system ['true']\n"),
          "bad.yaml:5", "TrainingJob/default/x", "spec", "tag !!python/object/apply:os.system is refused"),
-    Case("scalar-document", text("bad.yaml", "just some words\n"), "bad.yaml:1", None, "",
+    Case("scalar-document", text_file("bad.yaml", "just some words\n"), "bad.yaml:1", None, "",
          "a document must be a mapping with apiVersion, kind and metadata, not the string 'just some words'"),
-    Case("list-at-top-level", text("bad.yaml", "# a list\n- apiVersion: v1\n- kind: Pod\n"), "bad.yaml:2", None, "",
+    Case("list-at-top-level", text_file("bad.yaml", "# a list\n- apiVersion: v1\n- kind: Pod\n"), "bad.yaml:2", None, "",
          "a document must be a mapping with apiVersion, kind and metadata, not a list"),
     Case("error-in-second-document",
-         text("bad.yaml", VALID_TRAINING_JOB.replace("good-job", "first") + "---\n"
-              + VALID_TRAINING_JOB.replace("good-job", "Second")),
+         text_file("bad.yaml", valid_training_job("first", region="us-east-1") + "---\n"
+                   + valid_training_job("Second", region="us-east-1")),
          "bad.yaml:23", None, "metadata.name", "uppercase letters"),
     # ----------------------------------------------------------------- file level: the file system
     Case("symlink-file-outside-root", symlinked_file_outside, "linked.yaml:1", None, "",
@@ -234,19 +157,20 @@ CASES = [
     Case("broken-symlink", broken_symlink, "dangling.yaml:1", None, "", "broken symlink"),
     Case("fifo-named-yaml", fifo, "pipe.yaml:1", None, "", "not a regular file"),
     # ----------------------------------------------------------------- document level: identity
-    Case("missing-api-version", text("bad.yaml", "\nkind: TrainingJob\nmetadata: {name: x}\n"), "bad.yaml:2", None,
+    Case("missing-api-version", text_file("bad.yaml", "\nkind: TrainingJob\nmetadata: {name: x}\n"), "bad.yaml:2", None,
          "", "missing apiVersion"),
-    Case("missing-kind", text("bad.yaml", "apiVersion: sagemaker.aws.amazon.com/v1\nmetadata: {name: x}\n"),
+    Case("missing-kind", text_file("bad.yaml", "apiVersion: sagemaker.aws.amazon.com/v1\nmetadata: {name: x}\n"),
          "bad.yaml:1", None, "", "missing kind"),
-    Case("missing-metadata-name", text("bad.yaml", HEADER + "metadata:\n  namespace: team-a\nspec: {}\n"),
+    Case("missing-metadata-name", text_file("bad.yaml", HEADER + "metadata:\n  namespace: team-a\nspec: {}\n"),
          "bad.yaml:3", None, "metadata", "missing metadata.name"),
-    Case("uppercase-name", text("bad.yaml", HEADER + "metadata:\n  name: My_Job\nspec: {}\n"), "bad.yaml:4", None,
+    Case("uppercase-name", text_file("bad.yaml", HEADER + "metadata:\n  name: My_Job\nspec: {}\n"), "bad.yaml:4", None,
          "metadata.name", "'My_Job' is not a valid Kubernetes name (it has uppercase letters)"),
-    Case("duplicate-key", text("bad.yaml", HEADER + "metadata:\n  name: first\n  name: second\nspec: {}\n"),
+    Case("duplicate-key", text_file("bad.yaml", HEADER + "metadata:\n  name: first\n  name: second\nspec: {}\n"),
          "bad.yaml:5", "TrainingJob/default/second", "metadata.name", "duplicate key 'name': first at line 4, again at line 5"),
-    Case("duplicate-address", both(text("a/twin.yaml", TWIN), text("b/twin.yaml", "# the same job again\n" + TWIN)),
+    Case("duplicate-address",
+         combined(text_file("a/twin.yaml", TWIN), text_file("b/twin.yaml", "# the same job again\n" + TWIN)),
          "b/twin.yaml:5", "TrainingJob/default/twin", "metadata.name", "also defined at a/twin.yaml:4"),
-    Case("placeholder-name", text("bad.yaml", HEADER + "metadata:\n  name: <YOUR JOB NAME>\nspec: {}\n"),
+    Case("placeholder-name", text_file("bad.yaml", HEADER + "metadata:\n  name: <YOUR JOB NAME>\nspec: {}\n"),
          "bad.yaml:4", None, "metadata.name", "unfilled placeholder <YOUR JOB NAME>"),
     # ----------------------------------------------------------------- field level: types and shapes
     field_case("string-for-integer", "instanceCount: 1", 'instanceCount: "1"', "spec.resourceConfig.instanceCount",
@@ -289,41 +213,23 @@ CASES = [
     field_case("dollar-placeholder", "instanceType: ml.m5.large", "instanceType: $INSTANCE_TYPE",
                "spec.resourceConfig.instanceType", "unfilled placeholder $INSTANCE_TYPE"),
     # ----------------------------------------------------------------- field level: cross-field rules
-    Case("variant-names-a-missing-model", text("bad.yaml", HOSTING_WITH_A_MISSING_MODEL), "bad.yaml:9",
+    Case("variant-names-a-missing-model", text_file("bad.yaml", HOSTING_WITH_A_MISSING_MODEL), "bad.yaml:9",
          "HostingDeployment/default/scoring", "spec.productionVariants[0].modelName",
          'names model "not-defined", which is not in spec.models (models: "xgb")'),
-    Case("hap-resource-id-without-variant", text("bad.yaml", HAP_WITHOUT_A_VARIANT), "bad.yaml:7",
+    Case("hap-resource-id-without-variant", text_file("bad.yaml", HAP_WITHOUT_A_VARIANT), "bad.yaml:7",
          "HostingAutoscalingPolicy/default/hap", "spec.resourceId[0].variantName",
          "missing required field variantName"),
-    Case("ack-resource-id-not-a-variant", text("bad.yaml", ACK_TARGET_NOT_A_VARIANT), "bad.yaml:8",
+    Case("ack-resource-id-not-a-variant", text_file("bad.yaml", ACK_TARGET_NOT_A_VARIANT), "bad.yaml:8",
          "ScalableTarget/default/target", "spec.resourceID", '"endpoint/scoring" is not a SageMaker variant resource ID'),
     # ----------------------------------------------------------------- listed as skipped, never an error
-    Case("empty-file", text("bad.yaml", ""), "bad.yaml:1", None, "", "file has no YAML documents", skipped=True),
-    Case("only-comments", text("bad.yaml", "# nothing here yet\n\n   # still nothing\n"), "bad.yaml:1", None, "",
+    Case("empty-file", text_file("bad.yaml", ""), "bad.yaml:1", None, "", "file has no YAML documents", skipped=True),
+    Case("only-comments", text_file("bad.yaml", "# nothing here yet\n\n   # still nothing\n"), "bad.yaml:1", None, "",
          "file has no YAML documents", skipped=True),
-    Case("only-separators", text("bad.yaml", "---\n---\n...\n"), "bad.yaml:1", None, "", "file has no YAML documents",
+    Case("only-separators", text_file("bad.yaml", "---\n---\n...\n"), "bad.yaml:1", None, "", "file has no YAML documents",
          skipped=True),
-    Case("not-a-sagemaker-manifest", text("bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n"),
+    Case("not-a-sagemaker-manifest", text_file("bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n"),
          "bad.yaml:1", None, "", "apiVersion v1 is not managed by gitops-sm", skipped=True),
 ]  # fmt: skip
-
-
-def make_root(tmp_path: Path, write: Writer) -> Path:
-    root = tmp_path / "specs"
-    outside = tmp_path / "outside"
-    root.mkdir()
-    outside.mkdir()
-    (root / "good.yaml").write_text(VALID_TRAINING_JOB, encoding="utf-8")
-    write(root, outside)
-    return root
-
-
-def invoke(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    # Any exception other than the command's own sys.exit would be a crash, i.e. a traceback.
-    assert isinstance(result.exception, SystemExit | None), result.exc_info
-    assert "Traceback" not in result.output
-    return result
 
 
 def expected_prefix(case: Case) -> str:
@@ -337,9 +243,9 @@ def error_lines(output: str, case: Case) -> list[str]:
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_validate_reports_the_located_error_and_exits_1(tmp_path: Path, case: Case) -> None:
-    root = make_root(tmp_path, case.write)
+    root = root_beside_valid_job(tmp_path, case.write)
 
-    result = invoke("validate", "--no-color", str(root))
+    result = invoke_cli("validate", "--no-color", str(root))
 
     if case.skipped:
         assert result.exit_code == 0, result.output
@@ -355,9 +261,9 @@ def test_validate_reports_the_located_error_and_exits_1(tmp_path: Path, case: Ca
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_validate_json_lists_the_error_with_its_location(tmp_path: Path, case: Case) -> None:
-    root = make_root(tmp_path, case.write)
+    root = root_beside_valid_job(tmp_path, case.write)
 
-    result = invoke("validate", "--output", "json", str(root))
+    result = invoke_cli("validate", "--output", "json", str(root))
 
     report = json.loads(result.stdout)
     statuses = {(d["address"], d["status"]) for d in report["documents"]}
@@ -375,7 +281,7 @@ def test_validate_json_lists_the_error_with_its_location(tmp_path: Path, case: C
     ]
     assert any(case.fragment in e["message"] for e in entries), report["errors"]
     # The text line is exactly the JSON entry's parts joined: one error, one format.
-    text_result = invoke("validate", "--no-color", str(root))
+    text_result = invoke_cli("validate", "--no-color", str(root))
     formatted = {
         ": ".join(p for p in (e["source"], e["address"], e["path"], e["message"]) if p) for e in entries
     }
@@ -386,12 +292,12 @@ def test_validate_json_lists_the_error_with_its_location(tmp_path: Path, case: C
 def test_plan_reports_the_error_and_still_plans_the_valid_job(
     tmp_path: Path, aws_env: Any, case: Case
 ) -> None:
-    root = make_root(tmp_path, case.write)
+    root = root_beside_valid_job(tmp_path, case.write)
 
     plan_file = tmp_path / "plan.json"
 
     # One pass renders text on stdout and writes the same plan as JSON to --out.
-    text_run = invoke("plan", "--no-color", "--out", str(plan_file), str(root))
+    text_run = invoke_cli("plan", "--no-color", "--out", str(plan_file), str(root))
 
     assert text_run.exit_code == (0 if case.skipped else 1), text_run.output
     text_lines = text_run.output.splitlines()

@@ -19,35 +19,23 @@ from typing import Any
 
 import pytest
 from botocore import xform_name
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from gitops_sm.cli import main
 from gitops_sm.model import Address
 from gitops_sm.specs import load_specs
+from tests.jobspecs import invoke_cli
+from tests.manifests import (
+    ROLE_ARN,
+    hosting_autoscaling_policy,
+    hosting_deployment,
+    valid_training_job,
+    write_spec_files,
+)
 
 REGION = "us-east-1"
-ROLE = "arn:aws:iam::123456789012:role/service-role/sagemaker-role"
+ROLE = ROLE_ARN
 
-V1_TRAINING_JOB = f"""\
-apiVersion: sagemaker.aws.amazon.com/v1
-kind: TrainingJob
-metadata:
-  name: churn
-spec:
-  region: us-east-1
-  roleArn: {ROLE}
-  algorithmSpecification:
-    trainingImage: 123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:latest
-    trainingInputMode: File
-  outputDataConfig:
-    s3OutputPath: s3://my-bucket/output
-  resourceConfig:
-    instanceCount: 1
-    instanceType: ml.m5.large
-    volumeSizeInGB: 5
-  stoppingCondition:
-    maxRuntimeInSeconds: 86400
-"""
+V1_TRAINING_JOB = valid_training_job("churn", region=REGION)  # trainingInputMode on line 10
 
 ACK_TRAINING_JOB = f"""\
 apiVersion: sagemaker.services.k8s.aws/v1alpha1
@@ -63,54 +51,13 @@ spec:
   stoppingCondition: {{maxRuntimeInSeconds: 3600}}
 """
 
-HOSTING = """\
-apiVersion: sagemaker.aws.amazon.com/v1
-kind: HostingDeployment
-metadata:
-  name: scoring
-spec:
-  region: us-east-1
-  productionVariants:
-    - variantName: AllTraffic
-      modelName: xgb
-      initialInstanceCount: 1
-      instanceType: ml.m5.large
-  models:
-    - name: xgb
-      executionRoleArn: arn:aws:iam::123456789012:role/r
-      containers:
-        - image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:latest
-          modelDataUrl: s3://my-bucket/model.tar.gz
-"""
-
-HAP = """\
-apiVersion: sagemaker.aws.amazon.com/v1
-kind: HostingAutoscalingPolicy
-metadata:
-  name: scoring-hap
-spec:
-  region: us-east-1
-  resourceId:
-    - endpointName: scoring
-      variantName: AllTraffic
-  minCapacity: 1
-  maxCapacity: 3
-  targetTrackingScalingPolicyConfiguration:
-    targetValue: 70
-    predefinedMetricSpecification: {predefinedMetricType: SageMakerVariantInvocationsPerInstance}
-"""
+HOSTING = hosting_deployment("scoring", region=REGION)
+HAP = hosting_autoscaling_policy("scoring-hap", endpoint="scoring", region=REGION)
 
 CHURN = "TrainingJob/default/churn"
 RANKER = "TrainingJob/default/ranker"
 SCORING = "HostingDeployment/default/scoring"
 SCORING_HAP = "HostingAutoscalingPolicy/default/scoring-hap"
-
-
-def write_specs(root: Path, files: dict[str, str]) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        (root / name).write_text(content, encoding="utf-8")
-    return root
 
 
 def seed(boto_client: Callable[..., Any], root: Path, address: str) -> dict[str, str]:
@@ -123,22 +70,15 @@ def seed(boto_client: Callable[..., Any], root: Path, address: str) -> dict[str,
     return dict(resource.names)
 
 
-def invoke(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert isinstance(result.exception, SystemExit | None), result.exc_info
-    assert "Traceback" not in result.output
-    return result
-
-
 def plan_json(root: Path, *extra: str) -> tuple[int, dict[str, Any]]:
-    result = invoke("plan", "--output", "json", *extra, str(root))
+    result = invoke_cli("plan", "--output", "json", *extra, str(root))
     return result.exit_code, json.loads(result.stdout)
 
 
 def plan_text_and_json(root: Path, *extra: str) -> tuple[Result, dict[str, Any]]:
     """One pass: the text rendering on stdout and the same plan as JSON through ``--out``."""
     plan_file = root.parent / "plan.json"
-    result = invoke("plan", "--no-color", "--out", str(plan_file), *extra, str(root))
+    result = invoke_cli("plan", "--no-color", "--out", str(plan_file), *extra, str(root))
     return result, json.loads(plan_file.read_text(encoding="utf-8"))
 
 
@@ -158,7 +98,7 @@ def calls(change: dict[str, Any]) -> list[tuple[str, str]]:
 def test_resources_we_created_are_no_ops_and_detailed_exitcode_is_0(
     tmp_path: Path, boto_client: Callable[..., Any]
 ) -> None:
-    root = write_specs(
+    root = write_spec_files(
         tmp_path / "specs",
         {"churn.yaml": V1_TRAINING_JOB, "ranker.yaml": ACK_TRAINING_JOB, "hosting.yaml": HOSTING},
     )
@@ -184,7 +124,9 @@ def test_resources_we_created_are_no_ops_and_detailed_exitcode_is_0(
 def test_foreign_job_with_the_explicit_name_is_a_conflict_and_exit_1(
     tmp_path: Path, boto_client: Callable[..., Any]
 ) -> None:
-    root = write_specs(tmp_path / "specs", {"ranker.yaml": ACK_TRAINING_JOB, "churn.yaml": V1_TRAINING_JOB})
+    root = write_spec_files(
+        tmp_path / "specs", {"ranker.yaml": ACK_TRAINING_JOB, "churn.yaml": V1_TRAINING_JOB}
+    )
     sm = boto_client("sagemaker")
     sm.create_training_job(
         TrainingJobName="ranker-2024-06",
@@ -215,7 +157,7 @@ def test_foreign_job_with_the_explicit_name_is_a_conflict_and_exit_1(
 def test_foreign_endpoint_with_the_deployment_name_is_a_conflict(
     tmp_path: Path, boto_client: Callable[..., Any]
 ) -> None:
-    root = write_specs(tmp_path / "specs", {"hosting.yaml": HOSTING})
+    root = write_spec_files(tmp_path / "specs", {"hosting.yaml": HOSTING})
     sm = boto_client("sagemaker")
     sm.create_model(ModelName="theirs", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": "their-image:1"})
     sm.create_endpoint_config(
@@ -242,7 +184,7 @@ def test_foreign_endpoint_with_the_deployment_name_is_a_conflict(
 def test_our_job_under_an_explicit_name_from_an_older_spec_is_an_error(
     tmp_path: Path, boto_client: Callable[..., Any]
 ) -> None:
-    root = write_specs(tmp_path / "specs", {"ranker.yaml": ACK_TRAINING_JOB})
+    root = write_spec_files(tmp_path / "specs", {"ranker.yaml": ACK_TRAINING_JOB})
     seed(boto_client, root, RANKER)
     (root / "ranker.yaml").write_text(ACK_TRAINING_JOB.replace("instanceCount: 1", "instanceCount: 2"))
 
@@ -261,7 +203,7 @@ def test_our_job_under_an_explicit_name_from_an_older_spec_is_an_error(
 def test_changed_spec_of_a_finished_job_is_a_replace_without_a_stop(
     tmp_path: Path, boto_client: Callable[..., Any]
 ) -> None:
-    root = write_specs(tmp_path / "specs", {"churn.yaml": V1_TRAINING_JOB})
+    root = write_spec_files(tmp_path / "specs", {"churn.yaml": V1_TRAINING_JOB})
     old = seed(boto_client, root, CHURN)["job"]
     assert (
         boto_client("sagemaker").describe_training_job(TrainingJobName=old)["TrainingJobStatus"]
@@ -288,7 +230,7 @@ def test_changed_spec_of_a_running_job_replaces_it_and_stops_the_old_one(
     tmp_path: Path, boto_client: Callable[..., Any], sandbox_timing: Callable[..., None]
 ) -> None:
     sandbox_timing(job_seconds=3600)
-    root = write_specs(tmp_path / "specs", {"churn.yaml": V1_TRAINING_JOB})
+    root = write_spec_files(tmp_path / "specs", {"churn.yaml": V1_TRAINING_JOB})
     old = seed(boto_client, root, CHURN)["job"]
     assert (
         boto_client("sagemaker").describe_training_job(TrainingJobName=old)["TrainingJobStatus"]
@@ -322,7 +264,7 @@ def test_autoscaling_waits_while_its_endpoint_is_creating(
     tmp_path: Path, boto_client: Callable[..., Any], sandbox_timing: Callable[..., None]
 ) -> None:
     sandbox_timing(endpoint_seconds=3600)
-    root = write_specs(tmp_path / "specs", {"hosting.yaml": HOSTING, "hap.yaml": HAP})
+    root = write_spec_files(tmp_path / "specs", {"hosting.yaml": HOSTING, "hap.yaml": HAP})
     endpoint = seed(boto_client, root, SCORING)["endpoint"]
     assert boto_client("sagemaker").describe_endpoint(EndpointName=endpoint)["EndpointStatus"] == "Creating"
 
@@ -349,7 +291,7 @@ def test_autoscaling_waits_while_its_endpoint_is_creating(
 def test_autoscaling_is_planned_once_its_endpoint_is_in_service(
     tmp_path: Path, boto_client: Callable[..., Any]
 ) -> None:
-    root = write_specs(tmp_path / "specs", {"hosting.yaml": HOSTING, "hap.yaml": HAP})
+    root = write_spec_files(tmp_path / "specs", {"hosting.yaml": HOSTING, "hap.yaml": HAP})
     seed(boto_client, root, SCORING)
 
     code, the_plan = plan_json(root, "--detailed-exitcode")
@@ -371,7 +313,7 @@ def test_autoscaling_is_planned_once_its_endpoint_is_in_service(
 def test_invalid_specs_are_errors_while_valid_specs_are_still_planned(
     tmp_path: Path, boto_client: Callable[..., Any]
 ) -> None:
-    root = write_specs(
+    root = write_spec_files(
         tmp_path / "specs",
         {
             "churn.yaml": V1_TRAINING_JOB,
@@ -407,9 +349,9 @@ def test_invalid_specs_are_errors_while_valid_specs_are_still_planned(
 def test_pending_changes_exit_2_only_with_detailed_exitcode(
     tmp_path: Path, aws_env: Any, flags: tuple[str, ...], exit_code: int
 ) -> None:
-    root = write_specs(tmp_path / "specs", {"churn.yaml": V1_TRAINING_JOB})
+    root = write_spec_files(tmp_path / "specs", {"churn.yaml": V1_TRAINING_JOB})
 
-    assert invoke("plan", *flags, str(root)).exit_code == exit_code
+    assert invoke_cli("plan", *flags, str(root)).exit_code == exit_code
 
 
 def test_aws_region_alone_is_the_default_region(
@@ -417,9 +359,9 @@ def test_aws_region_alone_is_the_default_region(
 ) -> None:
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     monkeypatch.setenv("AWS_REGION", REGION)
-    root = write_specs(tmp_path / "specs", {"ranker.yaml": ACK_TRAINING_JOB})  # no spec.region
+    root = write_spec_files(tmp_path / "specs", {"ranker.yaml": ACK_TRAINING_JOB})  # no spec.region
 
-    result = invoke("plan", "--output", "json", str(root))
+    result = invoke_cli("plan", "--output", "json", str(root))
 
     assert result.exit_code == 0, result.output
     assert change_of(json.loads(result.stdout), RANKER)["steps"][0]["region"] == REGION
@@ -432,7 +374,7 @@ def test_an_unreachable_sagemaker_is_one_located_error_per_resource(
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{closed_port}")
-    root = write_specs(tmp_path / "specs", {"churn.yaml": V1_TRAINING_JOB})
+    root = write_spec_files(tmp_path / "specs", {"churn.yaml": V1_TRAINING_JOB})
 
     text, the_plan = plan_text_and_json(root, "--max-attempts", "1")
 
@@ -451,7 +393,7 @@ def test_an_unreachable_sagemaker_is_one_located_error_per_resource(
 def busy_root(tmp_path: Path, boto_client: Callable[..., Any], sandbox_timing: Callable[..., None]) -> Path:
     """One of each: create, replace, error (foreign job), wait (endpoint Creating), no-op (a seeded job)."""
     sandbox_timing(job_seconds=0, endpoint_seconds=3600)
-    root = write_specs(
+    root = write_spec_files(
         tmp_path / "specs",
         {
             "churn.yaml": V1_TRAINING_JOB,
@@ -478,7 +420,7 @@ def busy_root(tmp_path: Path, boto_client: Callable[..., Any], sandbox_timing: C
 
 
 def test_text_output_uses_terraform_like_symbols_and_a_summary_line(busy_root: Path) -> None:
-    result = invoke("plan", "--no-color", str(busy_root))
+    result = invoke_cli("plan", "--no-color", str(busy_root))
 
     assert result.exit_code == 1
     lines = result.output.splitlines()
@@ -500,7 +442,7 @@ def test_text_output_uses_terraform_like_symbols_and_a_summary_line(busy_root: P
 
 
 def test_markdown_output_has_the_summary_and_a_table_row_per_change(busy_root: Path) -> None:
-    result = invoke("plan", "--output", "markdown", str(busy_root))
+    result = invoke_cli("plan", "--output", "markdown", str(busy_root))
 
     assert result.exit_code == 1
     lines = result.stdout.rstrip("\n").splitlines()

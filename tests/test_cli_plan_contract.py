@@ -20,74 +20,32 @@ from typing import Any
 import git
 import pytest
 from botocore import xform_name
-from click.testing import CliRunner, Result
 
 from gitops_sm import kinds
-from gitops_sm.cli import main
 from gitops_sm.model import Action, Address
 from gitops_sm.specs import load_specs
+from tests.jobspecs import invoke_cli
+from tests.manifests import (
+    hosting_autoscaling_policy,
+    hosting_deployment,
+    valid_training_job,
+    write_spec_files,
+)
 
 REGION = "us-east-1"
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 ADDRESS = re.compile(r"^[A-Za-z]+/[a-z0-9.-]+/[a-z0-9.-]+$")
 SOURCE = re.compile(r"^[\w./-]+\.ya?ml:[1-9]\d*$")
 
-TRAINING_JOB = """\
-apiVersion: sagemaker.aws.amazon.com/v1
-kind: TrainingJob
-metadata:
-  name: churn
-  namespace: growth
-spec:
-  roleArn: arn:aws:iam::123456789012:role/service-role/sagemaker-role
-  algorithmSpecification:
-    trainingImage: 123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:latest
-    trainingInputMode: File
-  outputDataConfig:
-    s3OutputPath: s3://my-bucket/output
-  resourceConfig:
-    instanceCount: 1
-    instanceType: ml.m5.large
-    volumeSizeInGB: 5
-  stoppingCondition:
-    maxRuntimeInSeconds: 86400
-"""
+TRAINING_JOB = valid_training_job("churn", namespace="growth")  # volumeSizeInGB on line 16
 
-HOSTING = """\
-# Two documents: the deployment and its autoscaling.
-apiVersion: sagemaker.aws.amazon.com/v1
-kind: HostingDeployment
-metadata:
-  name: scoring
-  namespace: growth
-spec:
-  productionVariants:
-    - variantName: AllTraffic
-      modelName: xgb
-      initialInstanceCount: 1
-      instanceType: ml.m5.large
-  models:
-    - name: xgb
-      executionRoleArn: arn:aws:iam::123456789012:role/r
-      containers:
-        - image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:latest
-          modelDataUrl: s3://my-bucket/model.tar.gz
----
-apiVersion: sagemaker.aws.amazon.com/v1
-kind: HostingAutoscalingPolicy
-metadata:
-  name: scoring-hap
-  namespace: growth
-spec:
-  resourceId:
-    - endpointName: scoring
-      variantName: AllTraffic
-  minCapacity: 1
-  maxCapacity: 3
-  targetTrackingScalingPolicyConfiguration:
-    targetValue: 70
-    predefinedMetricSpecification: {predefinedMetricType: SageMakerVariantInvocationsPerInstance}
-"""
+# The deployment starts on line 2 and its autoscaling on line 20 (both asserted as plan sources).
+HOSTING = (
+    "# Two documents: the deployment and its autoscaling.\n"
+    + hosting_deployment("scoring", namespace="growth")
+    + "---\n"
+    + hosting_autoscaling_policy("scoring-hap", endpoint="scoring", namespace="growth")
+)
 
 INVALID_JOB = TRAINING_JOB.replace("name: churn", "name: broken").replace(
     "volumeSizeInGB: 5", "volumeSizeInGB: -5"
@@ -113,22 +71,8 @@ CHANGE_KEYS = {
 }
 
 
-def write_specs(root: Path, files: dict[str, str]) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        (root / name).write_text(content, encoding="utf-8")
-    return root
-
-
-def invoke(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert isinstance(result.exception, SystemExit | None), result.exc_info
-    assert "Traceback" not in result.output
-    return result
-
-
 def plan_to_file(root: Path, plan_file: Path) -> dict[str, Any]:
-    result = invoke("plan", "--output", "json", "--out", str(plan_file), str(root))
+    result = invoke_cli("plan", "--output", "json", "--out", str(plan_file), str(root))
     assert result.exit_code in (0, 1), result.output
     written: dict[str, Any] = json.loads(plan_file.read_text(encoding="utf-8"))
     # stdout is the same plan, marked as redacted (these specs hold no secret-looking values).
@@ -149,7 +93,7 @@ def training_job_names(boto_client: Callable[..., Any]) -> set[str]:
 
 @pytest.fixture
 def specs(tmp_path: Path) -> Path:
-    return write_specs(tmp_path / "specs", {"churn.yaml": TRAINING_JOB, "hosting.yaml": HOSTING})
+    return write_spec_files(tmp_path / "specs", {"churn.yaml": TRAINING_JOB, "hosting.yaml": HOSTING})
 
 
 # --------------------------------------------------------------------------- the document
@@ -193,7 +137,7 @@ def test_specs_digest_is_the_loaders_and_changes_with_any_spec(
     specs: Path, aws_env: Any, tmp_path: Path
 ) -> None:
     first = plan_to_file(specs, tmp_path / "first.json")
-    validated = json.loads(invoke("validate", "--output", "json", str(specs)).stdout)
+    validated = json.loads(invoke_cli("validate", "--output", "json", str(specs)).stdout)
     (specs / "churn.yaml").write_text(TRAINING_JOB.replace("instanceCount: 1", "instanceCount: 2"))
     second = plan_to_file(specs, tmp_path / "second.json")
 
@@ -205,7 +149,7 @@ def test_specs_digest_is_the_loaders_and_changes_with_any_spec(
 
 def test_commit_is_the_head_of_the_work_tree_holding_the_specs(tmp_path: Path, aws_env: Any) -> None:
     repo_dir = tmp_path / "platform-repo"
-    specs = write_specs(repo_dir / "teams" / "growth", {"churn.yaml": TRAINING_JOB})
+    specs = write_spec_files(repo_dir / "teams" / "growth", {"churn.yaml": TRAINING_JOB})
     repo = git.Repo.init(repo_dir)
     author = git.Actor("Platform Team", "platform@example.com")
     repo.index.add(["teams/growth/churn.yaml"])
@@ -300,7 +244,7 @@ def test_errors_have_source_address_path_and_message(specs: Path, aws_env: Any, 
     (specs / "broken.yaml").write_text(INVALID_JOB)
     (specs / "junk.yaml").write_text("kind: [\n")
 
-    result = invoke("plan", "--output", "json", str(specs))
+    result = invoke_cli("plan", "--output", "json", str(specs))
 
     assert result.exit_code == 1
     the_plan = json.loads(result.stdout)
@@ -326,7 +270,7 @@ def test_errors_have_source_address_path_and_message(specs: Path, aws_env: Any, 
 
 
 def test_apply_runs_exactly_the_saved_plan(tmp_path: Path, boto_client: Callable[..., Any]) -> None:
-    specs = write_specs(
+    specs = write_spec_files(
         tmp_path / "specs",
         {
             "churn.yaml": TRAINING_JOB,
@@ -338,7 +282,7 @@ def test_apply_runs_exactly_the_saved_plan(tmp_path: Path, boto_client: Callable
     the_plan = plan_to_file(specs, plan_file)
     planned_steps = [s for c in the_plan["resource_changes"] for s in c["steps"]]
 
-    result = invoke("apply", str(plan_file))
+    result = invoke_cli("apply", str(plan_file))
 
     assert result.exit_code == 0, result.output
     assert (
@@ -359,16 +303,16 @@ def test_apply_runs_exactly_the_saved_plan(tmp_path: Path, boto_client: Callable
     scoring = change_of(the_plan, SCORING)["names"]
     assert sm.describe_endpoint(EndpointName="scoring")["EndpointConfigName"] == scoring["endpoint_config"]
     # Converged: the next plan has nothing to do.
-    assert invoke("plan", "--detailed-exitcode", str(specs)).exit_code == 0
+    assert invoke_cli("plan", "--detailed-exitcode", str(specs)).exit_code == 0
 
 
 def test_apply_refuses_a_plan_whose_specs_changed(tmp_path: Path, boto_client: Callable[..., Any]) -> None:
-    specs = write_specs(tmp_path / "specs", {"churn.yaml": TRAINING_JOB})
+    specs = write_spec_files(tmp_path / "specs", {"churn.yaml": TRAINING_JOB})
     plan_file = tmp_path / "plan.json"
     plan_to_file(specs, plan_file)
     (specs / "churn.yaml").write_text(TRAINING_JOB.replace("instanceCount: 1", "instanceCount: 2"))
 
-    result = invoke("apply", str(plan_file))
+    result = invoke_cli("apply", str(plan_file))
 
     assert result.exit_code == 1
     assert result.stderr.strip() == "Error: the specs changed since this plan was made; plan again"
@@ -376,7 +320,7 @@ def test_apply_refuses_a_plan_whose_specs_changed(tmp_path: Path, boto_client: C
 
 
 def test_apply_refuses_a_plan_whose_world_changed(tmp_path: Path, boto_client: Callable[..., Any]) -> None:
-    specs = write_specs(
+    specs = write_spec_files(
         tmp_path / "specs",
         {
             "churn.yaml": TRAINING_JOB,
@@ -390,7 +334,7 @@ def test_apply_refuses_a_plan_whose_world_changed(tmp_path: Path, boto_client: C
     request = change_of(the_plan, CHURN)["steps"][0]
     getattr(boto_client(request["service"]), xform_name(request["call"]))(**request["params"])
 
-    result = invoke("apply", str(plan_file))
+    result = invoke_cli("apply", str(plan_file))
 
     assert result.exit_code == 1
     assert result.stderr.strip() == (
@@ -406,7 +350,7 @@ def test_apply_refuses_another_format_version(
     the_plan = plan_to_file(specs, plan_file)
     plan_file.write_text(json.dumps(the_plan | {"format_version": 99}), encoding="utf-8")
 
-    result = invoke("apply", str(plan_file))
+    result = invoke_cli("apply", str(plan_file))
 
     assert result.exit_code == 1
     assert result.stderr.strip() == "Error: plan format_version 99 is not supported (this gitops-sm reads 1)"
@@ -414,11 +358,11 @@ def test_apply_refuses_another_format_version(
 
 
 def test_apply_refuses_a_plan_with_errors(tmp_path: Path, boto_client: Callable[..., Any]) -> None:
-    specs = write_specs(tmp_path / "specs", {"churn.yaml": TRAINING_JOB, "broken.yaml": INVALID_JOB})
+    specs = write_spec_files(tmp_path / "specs", {"churn.yaml": TRAINING_JOB, "broken.yaml": INVALID_JOB})
     plan_file = tmp_path / "plan.json"
     plan_to_file(specs, plan_file)
 
-    result = invoke("apply", str(plan_file))
+    result = invoke_cli("apply", str(plan_file))
 
     assert result.exit_code == 1
     assert "the plan contains errors" in result.stderr
@@ -428,7 +372,7 @@ def test_apply_refuses_a_plan_with_errors(tmp_path: Path, boto_client: Callable[
 def test_stdout_json_redacts_secrets_and_apply_refuses_it_while_the_plan_file_keeps_them(
     tmp_path: Path, boto_client: Callable[..., Any]
 ) -> None:
-    specs = write_specs(
+    specs = write_spec_files(
         tmp_path / "specs",
         {
             "churn.yaml": TRAINING_JOB + "  environment:\n    - name: DB_PASSWORD\n      value: hunter2\n",
@@ -437,7 +381,7 @@ def test_stdout_json_redacts_secrets_and_apply_refuses_it_while_the_plan_file_ke
     plan_file = tmp_path / "plan.json"
     printed_file = tmp_path / "printed.json"
 
-    result = invoke("plan", "--output", "json", "--out", str(plan_file), str(specs))
+    result = invoke_cli("plan", "--output", "json", "--out", str(plan_file), str(specs))
     printed_file.write_text(result.stdout, encoding="utf-8")
 
     printed, exact = json.loads(result.stdout), json.loads(plan_file.read_text(encoding="utf-8"))
@@ -446,12 +390,12 @@ def test_stdout_json_redacts_secrets_and_apply_refuses_it_while_the_plan_file_ke
     assert change_of(exact, CHURN)["steps"][0]["params"]["Environment"] == {"DB_PASSWORD": "hunter2"}
     assert "hunter2" not in result.stdout
 
-    refused = invoke("apply", str(printed_file))
+    refused = invoke_cli("apply", str(printed_file))
 
     assert refused.exit_code == 1
     assert "is the redacted plan printed by --output json" in refused.stderr
     assert training_job_names(boto_client) == set()
-    assert invoke("apply", str(plan_file)).exit_code == 0
+    assert invoke_cli("apply", str(plan_file)).exit_code == 0
     job = change_of(exact, CHURN)["names"]["job"]
     described = boto_client("sagemaker").describe_training_job(TrainingJobName=job)
     assert described["Environment"] == {"DB_PASSWORD": "hunter2"}
@@ -459,10 +403,10 @@ def test_stdout_json_redacts_secrets_and_apply_refuses_it_while_the_plan_file_ke
 
 def test_stdout_json_keeps_sagemaker_names_whose_spec_names_look_secret(tmp_path: Path, aws_env: Any) -> None:
     hosting = HOSTING.split("---")[0].replace("xgb", "token-classifier")
-    specs = write_specs(tmp_path / "specs", {"hosting.yaml": hosting})
+    specs = write_spec_files(tmp_path / "specs", {"hosting.yaml": hosting})
     plan_file = tmp_path / "plan.json"
 
-    result = invoke("plan", "--output", "json", "--out", str(plan_file), str(specs))
+    result = invoke_cli("plan", "--output", "json", "--out", str(plan_file), str(specs))
 
     exact = change_of(json.loads(plan_file.read_text(encoding="utf-8")), SCORING)["names"]
     printed = change_of(json.loads(result.stdout), SCORING)["names"]
@@ -475,7 +419,7 @@ def test_apply_of_a_file_that_is_not_a_plan_is_a_clear_error(tmp_path: Path, aws
     plan_file = tmp_path / "plan.json"
     plan_file.write_text('{"format_version": 1, "resource_changes": [', encoding="utf-8")
 
-    result = invoke("apply", str(plan_file))
+    result = invoke_cli("apply", str(plan_file))
 
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: cannot read plan file {plan_file}: ")

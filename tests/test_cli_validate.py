@@ -21,42 +21,17 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from gitops_sm.cli import main
 from gitops_sm.specs import load_specs
+from tests.jobspecs import invoke_cli
+from tests.manifests import valid_training_job
 
 CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
 PEERS = ("ack-applicationautoscaling", "ack-sagemaker", "original-operator")
 
-VALID_TRAINING_JOB = """\
-apiVersion: sagemaker.aws.amazon.com/v1
-kind: TrainingJob
-metadata:
-  name: good-job
-  namespace: fraud
-spec:
-  roleArn: arn:aws:iam::123456789012:role/service-role/sagemaker-role
-  algorithmSpecification:
-    trainingImage: 123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:latest
-    trainingInputMode: File
-  outputDataConfig:
-    s3OutputPath: s3://my-bucket/output
-  resourceConfig:
-    instanceCount: 1
-    instanceType: ml.m5.large
-    volumeSizeInGB: 5
-  stoppingCondition:
-    maxRuntimeInSeconds: 86400
-"""
+# instanceCount, volumeSizeInGB and maxRuntimeInSeconds on lines 14, 16 and 18.
+VALID_TRAINING_JOB = valid_training_job("good-job", namespace="fraud")
 CONFIG_MAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n"
-
-
-def invoke(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert isinstance(result.exception, SystemExit | None), result.exc_info
-    assert "Traceback" not in result.output
-    return result
 
 
 @pytest.fixture
@@ -83,14 +58,14 @@ def mixed_root(tmp_path: Path) -> Path:
 def test_a_clean_root_exits_0_with_a_summary(tmp_path: Path) -> None:
     (tmp_path / "job.yaml").write_text(VALID_TRAINING_JOB)
 
-    result = invoke("validate", str(tmp_path))
+    result = invoke_cli("validate", str(tmp_path))
 
     assert result.exit_code == 0
     assert result.output == "1 document: 1 ok, 0 errors, 0 skipped\n"
 
 
 def test_every_error_is_printed_as_file_line_address_path_message(mixed_root: Path) -> None:
-    result = invoke("validate", "--no-color", str(mixed_root))
+    result = invoke_cli("validate", "--no-color", str(mixed_root))
 
     assert result.exit_code == 1
     assert result.output.splitlines() == [
@@ -106,7 +81,7 @@ def test_every_error_is_printed_as_file_line_address_path_message(mixed_root: Pa
 
 
 def test_json_lists_every_document_with_its_status(mixed_root: Path) -> None:
-    result = invoke("validate", "--output", "json", str(mixed_root))
+    result = invoke_cli("validate", "--output", "json", str(mixed_root))
 
     assert result.exit_code == 1
     report = json.loads(result.stdout)
@@ -141,7 +116,7 @@ def test_the_remove_the_quotes_hint_is_given_only_when_it_would_help(tmp_path: P
         .replace("maxRuntimeInSeconds: 86400", "maxRuntimeInSeconds: one-day")
     )
 
-    result = invoke("validate", "--no-color", str(tmp_path))
+    result = invoke_cli("validate", "--no-color", str(tmp_path))
 
     assert result.exit_code == 1
     assert result.output.splitlines()[:3] == [
@@ -160,7 +135,7 @@ def test_json_of_a_clean_root_exits_0_and_has_no_errors(tmp_path: Path) -> None:
     (tmp_path / "job.yaml").write_text(VALID_TRAINING_JOB)
     (tmp_path / "configmap.yaml").write_text(CONFIG_MAP)
 
-    result = invoke("validate", "-o", "json", str(tmp_path))
+    result = invoke_cli("validate", "-o", "json", str(tmp_path))
 
     assert result.exit_code == 0
     report = json.loads(result.stdout)
@@ -171,7 +146,7 @@ def test_json_of_a_clean_root_exits_0_and_has_no_errors(tmp_path: Path) -> None:
 def test_a_single_file_can_be_validated(tmp_path: Path) -> None:
     (tmp_path / "job.yaml").write_text(VALID_TRAINING_JOB.replace("instanceCount: 1", "instanceCount: x"))
 
-    result = invoke("validate", str(tmp_path / "job.yaml"))
+    result = invoke_cli("validate", str(tmp_path / "job.yaml"))
 
     assert result.exit_code == 1
     assert result.output.splitlines()[0].startswith(
@@ -180,7 +155,7 @@ def test_a_single_file_can_be_validated(tmp_path: Path) -> None:
 
 
 def test_a_missing_spec_root_is_a_one_line_error(tmp_path: Path) -> None:
-    result = invoke("validate", str(tmp_path / "nowhere"))
+    result = invoke_cli("validate", str(tmp_path / "nowhere"))
 
     assert result.exit_code == 1
     assert result.stdout == ""
@@ -196,7 +171,7 @@ def test_validate_is_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "absent"))
     (tmp_path / "job.yaml").write_text(VALID_TRAINING_JOB)
 
-    result = invoke("validate", str(tmp_path))
+    result = invoke_cli("validate", str(tmp_path))
 
     assert result.exit_code == 0, result.output
 
@@ -223,8 +198,8 @@ def test_conformance_folder_exits_1_with_the_pinned_counts_and_no_traceback(peer
     expected = pinned_counts()[peer]
     folder = CONFORMANCE / peer / "samples"
 
-    as_json = invoke("validate", "--output", "json", str(folder))
-    as_text = invoke("validate", "--no-color", str(folder))
+    as_json = invoke_cli("validate", "--output", "json", str(folder))
+    as_text = invoke_cli("validate", "--no-color", str(folder))
 
     assert as_json.exit_code == as_text.exit_code == 1
     report = json.loads(as_json.stdout)

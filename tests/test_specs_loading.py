@@ -18,33 +18,14 @@ import yaml
 from gitops_sm.errors import SpecError
 from gitops_sm.model import DocumentStatusKind
 from gitops_sm.specs import _yaml, collect_documents, load_specs
+from tests.manifests import valid_training_job, write_spec_files
 
 CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
 
-TRAINING_JOB = """\
-apiVersion: sagemaker.aws.amazon.com/v1
-kind: TrainingJob
-metadata:
-  name: {name}
-spec:
-  region: us-east-1
-  roleArn: arn:aws:iam::123456789012:role/service-role/sagemaker-role
-  algorithmSpecification:
-    trainingImage: 123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:latest
-    trainingInputMode: File
-  outputDataConfig:
-    s3OutputPath: s3://my-bucket/output
-  resourceConfig:
-    instanceCount: 1
-    instanceType: ml.m5.large
-    volumeSizeInGB: 5
-  stoppingCondition:
-    maxRuntimeInSeconds: 86400
-"""
-
 
 def training_job(name: str) -> str:
-    return TRAINING_JOB.format(name=name)
+    """The shared minimal valid job, with ``spec.region``."""
+    return valid_training_job(name, region="us-east-1")
 
 
 MULTI_DOCUMENT = """\
@@ -80,21 +61,11 @@ spec:
 """
 
 
-def spec_root(tmp_path: Path, files: dict[str, str]) -> Path:
-    root = tmp_path / "specs"
-    for relative, content in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-    root.mkdir(exist_ok=True)
-    return root
-
-
 # --------------------------------------------------------------------------- lines and values
 
 
 def test_every_node_has_its_line_in_a_multi_document_file(tmp_path: Path) -> None:
-    root = spec_root(tmp_path, {"jobs.yaml": MULTI_DOCUMENT})
+    root = write_spec_files(tmp_path / "specs", {"jobs.yaml": MULTI_DOCUMENT})
 
     managed = {m.address.name: m.document for m in collect_documents(root).managed}
 
@@ -203,8 +174,8 @@ def test_bom_and_crlf_line_endings_keep_lines(tmp_path: Path) -> None:
 
 
 def test_files_are_found_recursively_in_sorted_order_with_posix_paths(tmp_path: Path) -> None:
-    root = spec_root(
-        tmp_path,
+    root = write_spec_files(
+        tmp_path / "specs",
         {
             "z.yaml": training_job("z"),
             "a/b/deep.yml": training_job("deep"),
@@ -228,8 +199,8 @@ def test_files_are_found_recursively_in_sorted_order_with_posix_paths(tmp_path: 
 
 def test_hidden_directories_and_files_are_not_read(tmp_path: Path) -> None:
     junk = "\x00\x01 this would be an error if it were read: [\n"
-    root = spec_root(
-        tmp_path,
+    root = write_spec_files(
+        tmp_path / "specs",
         {
             "job.yaml": training_job("visible"),
             ".git/objects/pack.yaml": junk,
@@ -247,7 +218,9 @@ def test_hidden_directories_and_files_are_not_read(tmp_path: Path) -> None:
 
 
 def test_a_root_that_is_a_file_loads_just_that_file(tmp_path: Path) -> None:
-    root = spec_root(tmp_path, {"one.yaml": training_job("one"), "two.yaml": training_job("two")})
+    root = write_spec_files(
+        tmp_path / "specs", {"one.yaml": training_job("one"), "two.yaml": training_job("two")}
+    )
 
     collected = collect_documents(root / "one.yaml")
 
@@ -261,7 +234,7 @@ def test_a_missing_root_is_a_spec_error(tmp_path: Path) -> None:
 
 
 def test_symlinks_inside_the_root_are_followed_and_loops_end(tmp_path: Path) -> None:
-    root = spec_root(tmp_path, {"real/job.yaml": training_job("real")})
+    root = write_spec_files(tmp_path / "specs", {"real/job.yaml": training_job("real")})
     (root / "alias.yaml").symlink_to(root / "real" / "job.yaml")
     (root / "real" / "loop").symlink_to(root, target_is_directory=True)
 
@@ -283,7 +256,7 @@ def test_documents_that_are_not_ours_are_listed_as_skipped(tmp_path: Path) -> No
         "---\napiVersion: sagemaker.services.k8s.aws/v1alpha1\nkind: FeatureGroup\nmetadata: {name: fg}\n"
         "---\napiVersion: kustomize.config.k8s.io/v1beta1\n"  # no kind: still not ours, not an error
     )
-    root = spec_root(tmp_path, {"foreign.yaml": foreign, "job.yaml": training_job("mine")})
+    root = write_spec_files(tmp_path / "specs", {"foreign.yaml": foreign, "job.yaml": training_job("mine")})
 
     collected = collect_documents(root)
 
@@ -309,8 +282,8 @@ def test_documents_that_are_not_ours_are_listed_as_skipped(tmp_path: Path) -> No
 
 
 def test_duplicate_addresses_in_one_file_are_errors_on_both_documents(tmp_path: Path) -> None:
-    root = spec_root(
-        tmp_path,
+    root = write_spec_files(
+        tmp_path / "specs",
         {
             "jobs.yaml": training_job("same")
             + "---\n"
@@ -340,7 +313,9 @@ def test_duplicate_addresses_in_one_file_are_errors_on_both_documents(tmp_path: 
 
 
 def test_specs_digest_changes_with_content_and_nothing_else(tmp_path: Path) -> None:
-    root = spec_root(tmp_path, {"a.yaml": training_job("a"), "team/b.yaml": training_job("b")})
+    root = write_spec_files(
+        tmp_path / "specs", {"a.yaml": training_job("a"), "team/b.yaml": training_job("b")}
+    )
     digest = collect_documents(root).specs_digest
     assert digest.startswith("sha256:")
 
@@ -363,8 +338,8 @@ def test_specs_digest_changes_with_content_and_nothing_else(tmp_path: Path) -> N
 
 
 def test_load_result_lists_every_document_and_is_json_ready(tmp_path: Path) -> None:
-    root = spec_root(
-        tmp_path,
+    root = write_spec_files(
+        tmp_path / "specs",
         {
             "jobs.yaml": training_job("ok-one")
             + "---\napiVersion: v1\nkind: ConfigMap\n---\n"

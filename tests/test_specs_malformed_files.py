@@ -9,7 +9,6 @@ path and a fragment of the message.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,85 +16,31 @@ import pytest
 
 from gitops_sm.model import Address, DocumentStatusKind, LoadResult
 from gitops_sm.specs import MAX_DEPTH, MAX_FILE_BYTES, load_specs
+from tests.manifests import (
+    GOOD_JOB,
+    TRAINING_JOB_HEADER,
+    Writer,
+    alias_bomb,
+    broken_symlink,
+    bytes_file,
+    combined,
+    fifo,
+    huge_file,
+    root_beside_valid_job,
+    symlinked_dir_outside,
+    symlinked_file_outside,
+    text_file,
+    valid_training_job,
+)
 
-VALID_TRAINING_JOB = """\
-apiVersion: sagemaker.aws.amazon.com/v1
-kind: TrainingJob
-metadata:
-  name: good-job
-spec:
-  region: us-east-1
-  roleArn: arn:aws:iam::123456789012:role/service-role/sagemaker-role
-  algorithmSpecification:
-    trainingImage: 123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:latest
-    trainingInputMode: File
-  outputDataConfig:
-    s3OutputPath: s3://my-bucket/output
-  resourceConfig:
-    instanceCount: 1
-    instanceType: ml.m5.large
-    volumeSizeInGB: 5
-  stoppingCondition:
-    maxRuntimeInSeconds: 86400
-"""
 GOOD_ADDRESS = Address(kind="TrainingJob", namespace="default", name="good-job")
 
-HEADER = "apiVersion: sagemaker.aws.amazon.com/v1\nkind: TrainingJob\n"
+HEADER = TRAINING_JOB_HEADER
 
 
 def job(name_line: str, *, body: str = "spec: {}\n") -> str:
     """A v1 TrainingJob whose metadata block is ``name_line`` (line 4 of the file)."""
     return HEADER + "metadata:\n" + name_line + "\n" + body
-
-
-def alias_bomb() -> str:
-    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for level in "bcdefgh":
-        previous = chr(ord(level) - 1)
-        lines.append(f"{level}: &{level} [" + ",".join([f"*{previous}"] * 10) + "]")
-    lines.append("i: [" + ",".join(["*h"] * 10) + "]")
-    return "\n".join(lines) + "\n"
-
-
-Writer = Callable[[Path, Path], None]  # (spec root, a directory outside it)
-
-
-def text(name: str, content: str) -> Writer:
-    def write(root: Path, outside: Path) -> None:
-        (root / name).write_text(content, encoding="utf-8")
-
-    return write
-
-
-def raw(name: str, content: bytes) -> Writer:
-    def write(root: Path, outside: Path) -> None:
-        (root / name).write_bytes(content)
-
-    return write
-
-
-def symlinked_file_outside(root: Path, outside: Path) -> None:
-    (outside / "secret.yaml").write_text(VALID_TRAINING_JOB.replace("good-job", "outside-job"))
-    (root / "linked.yaml").symlink_to(outside / "secret.yaml")
-
-
-def symlinked_dir_outside(root: Path, outside: Path) -> None:
-    (outside / "more").mkdir()
-    (outside / "more" / "job.yaml").write_text(VALID_TRAINING_JOB.replace("good-job", "outside-job"))
-    (root / "shared").symlink_to(outside / "more", target_is_directory=True)
-
-
-def broken_symlink(root: Path, outside: Path) -> None:
-    (root / "dangling.yaml").symlink_to(root / "missing" / "nowhere.yaml")
-
-
-def fifo(root: Path, outside: Path) -> None:
-    os.mkfifo(root / "pipe.yaml")
-
-
-def huge_file(root: Path, outside: Path) -> None:
-    filler = "# " + "x" * 1022 + "\n"
-    (root / "huge.yaml").write_text(HEADER + filler * (MAX_FILE_BYTES // len(filler) + 1))
 
 
 @dataclass(frozen=True)
@@ -110,80 +55,80 @@ class Case:
 
 
 CASES = [
-    Case("yaml-mapping-in-scalar", text("bad.yaml", HEADER + "metadata: name: x\n"), "bad.yaml:3",
+    Case("yaml-mapping-in-scalar", text_file("bad.yaml", HEADER + "metadata: name: x\n"), "bad.yaml:3",
          "invalid YAML: mapping values are not allowed"),
-    Case("tab-indentation", text("bad.yaml", HEADER + "metadata:\n\tname: x\n"), "bad.yaml:4",
+    Case("tab-indentation", text_file("bad.yaml", HEADER + "metadata:\n\tname: x\n"), "bad.yaml:4",
          "a tab character is not allowed here (YAML indentation must use spaces)"),
-    Case("unterminated-quote", text("bad.yaml", HEADER + "metadata:\n  name: 'abc\nspec: {}\n"), "bad.yaml:6",
+    Case("unterminated-quote", text_file("bad.yaml", HEADER + "metadata:\n  name: 'abc\nspec: {}\n"), "bad.yaml:6",
          "found unexpected end of stream (column 1), while scanning a quoted scalar that started at line 4"),
-    Case("unclosed-flow-list", text("bad.yaml", HEADER + "metadata: {name: x}\nspec:\n  tags: [a, b\n"), "bad.yaml:6",
+    Case("unclosed-flow-list", text_file("bad.yaml", HEADER + "metadata: {name: x}\nspec:\n  tags: [a, b\n"), "bad.yaml:6",
          "did not find expected ',' or ']'"),
-    Case("undefined-alias", text("bad.yaml", HEADER + "metadata:\n  name: *missing\n"), "bad.yaml:4",
+    Case("undefined-alias", text_file("bad.yaml", HEADER + "metadata:\n  name: *missing\n"), "bad.yaml:4",
          "invalid YAML: found undefined alias"),
-    Case("anchor-defined-twice", text("bad.yaml", HEADER + "metadata: &m {name: x}\nspec: &m {}\n"), "bad.yaml:4",
+    Case("anchor-defined-twice", text_file("bad.yaml", HEADER + "metadata: &m {name: x}\nspec: &m {}\n"), "bad.yaml:4",
          "anchor defined twice (first at line 3, again at line 4)"),
-    Case("duplicate-key", text("bad.yaml", job("  name: first\n  name: second")), "bad.yaml:5",
+    Case("duplicate-key", text_file("bad.yaml", job("  name: first\n  name: second")), "bad.yaml:5",
          "duplicate key 'name': first at line 4, again at line 5", field="metadata.name"),
-    Case("empty-file", text("bad.yaml", ""), "bad.yaml:1", "file has no YAML documents", skipped=True),
-    Case("only-comments", text("bad.yaml", "# nothing here yet\n\n   # still nothing\n"), "bad.yaml:1",
+    Case("empty-file", text_file("bad.yaml", ""), "bad.yaml:1", "file has no YAML documents", skipped=True),
+    Case("only-comments", text_file("bad.yaml", "# nothing here yet\n\n   # still nothing\n"), "bad.yaml:1",
          "file has no YAML documents", skipped=True),
-    Case("only-separators", text("bad.yaml", "---\n---\n...\n"), "bad.yaml:1", "file has no YAML documents",
+    Case("only-separators", text_file("bad.yaml", "---\n---\n...\n"), "bad.yaml:1", "file has no YAML documents",
          skipped=True),
-    Case("binary-junk", raw("bad.yaml", b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256))), "bad.yaml:1",
+    Case("binary-junk", bytes_file("bad.yaml", b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256))), "bad.yaml:1",
          "file looks binary (it contains NUL bytes)"),
-    Case("invalid-utf8", raw("bad.yaml", (HEADER + "metadata:\n  name: caf").encode() + b"\xe9\n"), "bad.yaml:4",
+    Case("invalid-utf8", bytes_file("bad.yaml", (HEADER + "metadata:\n  name: caf").encode() + b"\xe9\n"), "bad.yaml:4",
          "file is not valid UTF-8 (byte 0xe9 at column 12)"),
-    Case("control-character", text("bad.yaml", HEADER + "metadata:\n  name: a\x07b\n"), "bad.yaml:4",
+    Case("control-character", text_file("bad.yaml", HEADER + "metadata:\n  name: a\x07b\n"), "bad.yaml:4",
          "character U+0007 is not allowed in YAML text"),
     Case("huge-file", huge_file, "huge.yaml:1", f"over the {MAX_FILE_BYTES:,}-byte limit"),
-    Case("deep-flow-nesting", text("bad.yaml", HEADER + "spec:\n  x: " + "[" * 200_000 + "]" * 200_000 + "\n"),
+    Case("deep-flow-nesting", text_file("bad.yaml", HEADER + "spec:\n  x: " + "[" * 200_000 + "]" * 200_000 + "\n"),
          "bad.yaml:4", f"nested deeper than {MAX_DEPTH} levels"),
-    Case("deep-block-nesting", text("bad.yaml", "- " * 100_000 + "x\n"), "bad.yaml:1",
+    Case("deep-block-nesting", text_file("bad.yaml", "- " * 100_000 + "x\n"), "bad.yaml:1",
          f"nested deeper than {MAX_DEPTH} levels"),
-    Case("moderately-deep-nesting", text("bad.yaml", job("  name: deep", body="spec:\n  x: " + "[" * 150 + "]" * 150)),
+    Case("moderately-deep-nesting", text_file("bad.yaml", job("  name: deep", body="spec:\n  x: " + "[" * 150 + "]" * 150)),
          "bad.yaml:6", f"nested deeper than {MAX_DEPTH} levels", field="spec.x" + "[0]" * 10),
-    Case("alias-bomb", text("bad.yaml", alias_bomb()), "bad.yaml:5", "alias expansion bomb", field="e[7][8][9][3]"),
-    Case("self-referencing-alias", text("bad.yaml", job("  name: loop", body="spec: &s\n  again: *s\n")),
+    Case("alias-bomb", text_file("bad.yaml", alias_bomb()), "bad.yaml:5", "alias expansion bomb", field="e[7][8][9][3]"),
+    Case("self-referencing-alias", text_file("bad.yaml", job("  name: loop", body="spec: &s\n  again: *s\n")),
          "bad.yaml:6", "or an alias contains itself", field="spec" + ".again" * 11,
          address="TrainingJob/default/loop"),
-    Case("python-object-tag", text("bad.yaml", job("  name: x", body="spec: !!python/object/apply:os.system ['true']\n")),
+    Case("python-object-tag", text_file("bad.yaml", job("  name: x", body="spec: !!python/object/apply:os.system ['true']\n")),
          "bad.yaml:5", "tag !!python/object/apply:os.system is refused", field="spec",
          address="TrainingJob/default/x"),
-    Case("custom-tag", text("bad.yaml", job("  name: x", body="spec:\n  roleArn: !Ref Role\n")), "bad.yaml:6",
+    Case("custom-tag", text_file("bad.yaml", job("  name: x", body="spec:\n  roleArn: !Ref Role\n")), "bad.yaml:6",
          "tag !Ref is not supported", field="spec.roleArn", address="TrainingJob/default/x"),
-    Case("impossible-date", text("bad.yaml", job("  name: x", body="spec:\n  since: 2024-13-45\n")), "bad.yaml:6",
+    Case("impossible-date", text_file("bad.yaml", job("  name: x", body="spec:\n  since: 2024-13-45\n")), "bad.yaml:6",
          "'2024-13-45' reads as a YAML timestamp but is not a valid one", field="spec.since",
          address="TrainingJob/default/x"),
-    Case("scalar-document", text("bad.yaml", "just some words\n"), "bad.yaml:1",
+    Case("scalar-document", text_file("bad.yaml", "just some words\n"), "bad.yaml:1",
          "a document must be a mapping with apiVersion, kind and metadata, not the string 'just some words'"),
-    Case("list-at-top-level", text("bad.yaml", "# a list\n- apiVersion: v1\n- kind: Pod\n"), "bad.yaml:2",
+    Case("list-at-top-level", text_file("bad.yaml", "# a list\n- apiVersion: v1\n- kind: Pod\n"), "bad.yaml:2",
          "a document must be a mapping with apiVersion, kind and metadata, not a list"),
-    Case("missing-api-version", text("bad.yaml", "\nkind: TrainingJob\nmetadata: {name: x}\n"), "bad.yaml:2",
+    Case("missing-api-version", text_file("bad.yaml", "\nkind: TrainingJob\nmetadata: {name: x}\n"), "bad.yaml:2",
          "missing apiVersion"),
-    Case("missing-kind", text("bad.yaml", "apiVersion: sagemaker.aws.amazon.com/v1\nmetadata: {name: x}\n"), "bad.yaml:1",
+    Case("missing-kind", text_file("bad.yaml", "apiVersion: sagemaker.aws.amazon.com/v1\nmetadata: {name: x}\n"), "bad.yaml:1",
          "missing kind"),
-    Case("numeric-api-version", text("bad.yaml", "apiVersion: 1.0\nkind: TrainingJob\n"), "bad.yaml:1",
+    Case("numeric-api-version", text_file("bad.yaml", "apiVersion: 1.0\nkind: TrainingJob\n"), "bad.yaml:1",
          "apiVersion must be a string, not float 1.0", field="apiVersion"),
-    Case("list-kind", text("bad.yaml", "apiVersion: sagemaker.aws.amazon.com/v1\nkind: [TrainingJob]\n"), "bad.yaml:2",
+    Case("list-kind", text_file("bad.yaml", "apiVersion: sagemaker.aws.amazon.com/v1\nkind: [TrainingJob]\n"), "bad.yaml:2",
          "kind must be a string, not a list", field="kind"),
-    Case("missing-metadata", text("bad.yaml", HEADER + "spec: {}\n"), "bad.yaml:1",
+    Case("missing-metadata", text_file("bad.yaml", HEADER + "spec: {}\n"), "bad.yaml:1",
          "missing metadata: metadata.name is required"),
-    Case("missing-metadata-name", text("bad.yaml", job("  namespace: team-a")), "bad.yaml:3",
+    Case("missing-metadata-name", text_file("bad.yaml", job("  namespace: team-a")), "bad.yaml:3",
          "missing metadata.name", field="metadata"),
-    Case("uppercase-name", text("bad.yaml", job("  name: My_Job")), "bad.yaml:4",
+    Case("uppercase-name", text_file("bad.yaml", job("  name: My_Job")), "bad.yaml:4",
          "'My_Job' is not a valid Kubernetes name (it has uppercase letters)", field="metadata.name"),
-    Case("name-too-long", text("bad.yaml", job("  name: " + "a" * 254)), "bad.yaml:4",
+    Case("name-too-long", text_file("bad.yaml", job("  name: " + "a" * 254)), "bad.yaml:4",
          "(it is 254 characters long); it must be a DNS-1123 subdomain", field="metadata.name"),
-    Case("numeric-name", text("bad.yaml", job("  name: 42")), "bad.yaml:4", "must be a string", field="metadata.name"),
-    Case("dollar-placeholder-name", text("bad.yaml", job("  name: $MODEL_NAME")), "bad.yaml:4",
+    Case("numeric-name", text_file("bad.yaml", job("  name: 42")), "bad.yaml:4", "must be a string", field="metadata.name"),
+    Case("dollar-placeholder-name", text_file("bad.yaml", job("  name: $MODEL_NAME")), "bad.yaml:4",
          "unfilled placeholder $MODEL_NAME: replace it with a real name", field="metadata.name"),
-    Case("angle-placeholder-name", text("bad.yaml", job("  name: <YOUR JOB NAME>")), "bad.yaml:4",
+    Case("angle-placeholder-name", text_file("bad.yaml", job("  name: <YOUR JOB NAME>")), "bad.yaml:4",
          "unfilled placeholder <YOUR JOB NAME>", field="metadata.name"),
-    Case("unquoted-brace-placeholder-name", text("bad.yaml", job("  name: {JOB_NAME}")), "bad.yaml:4",
+    Case("unquoted-brace-placeholder-name", text_file("bad.yaml", job("  name: {JOB_NAME}")), "bad.yaml:4",
          "unfilled placeholder {JOB_NAME}", field="metadata.name"),
-    Case("invalid-namespace", text("bad.yaml", job("  name: ok\n  namespace: team.a")), "bad.yaml:5",
+    Case("invalid-namespace", text_file("bad.yaml", job("  name: ok\n  namespace: team.a")), "bad.yaml:5",
          "'team.a' is not a valid Kubernetes name", field="metadata.namespace"),
-    Case("error-in-second-document", text("bad.yaml", job("  name: first") + "---\n# second\n" + job("  name: Second")),
+    Case("error-in-second-document", text_file("bad.yaml", job("  name: first") + "---\n# second\n" + job("  name: Second")),
          "bad.yaml:11", "uppercase letters", field="metadata.name"),
     Case("symlink-file-outside-root", symlinked_file_outside, "linked.yaml:1",
          "symlink to a file outside the spec root"),
@@ -195,13 +140,7 @@ CASES = [
 
 
 def load_beside_valid(tmp_path: Path, write: Writer) -> LoadResult:
-    root = tmp_path / "specs"
-    outside = tmp_path / "outside"
-    root.mkdir()
-    outside.mkdir()
-    (root / "good.yaml").write_text(VALID_TRAINING_JOB, encoding="utf-8")
-    write(root, outside)
-    return load_specs(root)
+    return load_specs(root_beside_valid_job(tmp_path, write))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
@@ -234,11 +173,7 @@ def test_the_corpus_covers_at_least_eighteen_cases() -> None:
 
 
 def test_symlinks_outside_the_root_are_never_read(tmp_path: Path) -> None:
-    def both(root: Path, outside: Path) -> None:
-        symlinked_file_outside(root, outside)
-        symlinked_dir_outside(root, outside)
-
-    result = load_beside_valid(tmp_path, both)
+    result = load_beside_valid(tmp_path, combined(symlinked_file_outside, symlinked_dir_outside))
 
     # Had either link been followed, "outside-job" would be a resource or at least a document.
     assert all("outside-job" not in str(d.address) for d in result.documents)
@@ -249,8 +184,8 @@ def test_symlinks_outside_the_root_are_never_read(tmp_path: Path) -> None:
 def test_duplicate_addresses_across_files_are_errors_on_both(tmp_path: Path) -> None:
     def twin(root: Path, outside: Path) -> None:
         (root / "team").mkdir()
-        (root / "team" / "copy.yaml").write_text("# a copy\n\n" + VALID_TRAINING_JOB)
-        (root / "other.yaml").write_text(VALID_TRAINING_JOB.replace("good-job", "other-job"))
+        (root / "team" / "copy.yaml").write_text("# a copy\n\n" + GOOD_JOB)
+        (root / "other.yaml").write_text(valid_training_job("other-job", region="us-east-1"))
 
     result = load_beside_valid(tmp_path, twin)
 
@@ -266,7 +201,7 @@ def test_duplicate_addresses_across_files_are_errors_on_both(tmp_path: Path) -> 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
 def test_unreadable_file_is_an_error_on_that_file(tmp_path: Path) -> None:
     def locked(root: Path, outside: Path) -> None:
-        (root / "locked.yaml").write_text(VALID_TRAINING_JOB.replace("good-job", "locked-job"))
+        (root / "locked.yaml").write_text(valid_training_job("locked-job", region="us-east-1"))
         (root / "locked.yaml").chmod(0)
 
     result = load_beside_valid(tmp_path, locked)
