@@ -155,8 +155,8 @@ def test_a_changed_spec_with_an_explicit_job_name_is_an_error_asking_for_a_new_n
 
     assert refused.exit_code == 1, refused.output
     assert "x TrainingJob/default/ranker (train.yaml:1)" in refused.stdout
-    assert f"the spec changed but the job name is explicit (TrainingJobName: {explicit})" in refused.stdout
-    assert "set a new TrainingJobName to run a new job (the existing one is InProgress)" in refused.stdout
+    assert f"the spec changed but the job name is explicit (spec.trainingJobName: {explicit})" in refused.stdout
+    assert "set a new spec.trainingJobName to run a new job (the existing one is InProgress)" in refused.stdout
     assert "1 error" in refused.stdout
     assert "Apply complete" not in refused.stdout  # nothing else to do, nothing was called
     assert job_names(sm, Kind.TRAINING_JOB) == [explicit]

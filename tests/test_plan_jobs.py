@@ -90,7 +90,7 @@ def test_explicit_name_with_changed_spec_is_an_error_asking_to_rename() -> None:
     p = plan(load=load(job), observed=obs, options=OPTS)
     change = only_change(p)
     assert change.actions == (Action.ERROR,)
-    assert "TrainingJobName" in change.reason and "new" in change.reason
+    assert "spec.trainingJobName" in change.reason and "new" in change.reason
     assert change.steps == ()
     assert p.has_errors and p.errors[0].address == "TrainingJob/default/xgb"
 

@@ -309,12 +309,13 @@ def _plan_job(ctx: _Context, res: DesiredResource) -> ResourceChange:
         if conflict:
             return _change(res, region, [Action.ERROR], conflict, before=before)
         observed_hash = _tags(obs).get(kinds.TAG_SPEC_HASH)
+        field = info.name_member[0].lower() + info.name_member[1:]  # as both dialects spell it: trainingJobName
         if obs.tags is not None and observed_hash != res.spec_hash:
             # Only an explicit name can collide with a different spec: generated names embed the hash.
             return _change(
                 res, region, [Action.ERROR],
-                f"the spec changed but the job name is explicit ({info.name_member}: {name}); SageMaker jobs are "
-                f"immutable, so set a new {info.name_member} to run a new job (the existing one is {obs.status})",
+                f"the spec changed but the job name is explicit (spec.{field}: {name}); SageMaker jobs are "
+                f"immutable, so set a new spec.{field} to run a new job (the existing one is {obs.status})",
                 before=before, after=after,
             )
         current = f"{info.noun} {name} is {obs.status or 'present'}"
