@@ -193,8 +193,8 @@ def test_our_job_under_an_explicit_name_from_an_older_spec_is_an_error(
     assert code == 1
     ranker = change_of(the_plan, RANKER)
     assert ranker["actions"] == ["error"] and ranker["steps"] == []
-    assert "the job name is explicit (TrainingJobName: ranker-2024-06)" in ranker["reason"]
-    assert "set a new TrainingJobName" in ranker["reason"]
+    assert "the job name is explicit (spec.trainingJobName: ranker-2024-06)" in ranker["reason"]
+    assert "set a new spec.trainingJobName" in ranker["reason"]
 
 
 # --------------------------------------------------------------------------- replace
