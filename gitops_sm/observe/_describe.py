@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore import xform_name
+
 from gitops_sm.awsclients import AWS_EXCEPTIONS, ClientFactory, translate
 from gitops_sm.errors import ObservationError
 from gitops_sm.kinds import JOB_KINDS, SAGEMAKER, Kind
@@ -18,11 +20,8 @@ def describe_job(*, clients: ClientFactory, region: str, kind: Kind, name: str) 
     info = JOB_KINDS[kind]
     client = clients.client(SAGEMAKER, region=region)
     try:
-        response: dict[str, Any] = getattr(client, _snake(info.describe_call))(**{info.name_member: name})
+        response: dict[str, Any] = getattr(client, xform_name(info.describe_call))(**{info.name_member: name})
     except AWS_EXCEPTIONS as exc:
         raise translate(exc, operation=info.describe_call, target=name, error_type=ObservationError) from exc
     return response
 
-
-def _snake(call: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(call))

@@ -35,7 +35,7 @@ from gitops_sm.model import (
     policy_key,
     sorted_changes,
 )
-from gitops_sm.plan.health import ownership_conflict, scaling_units
+from gitops_sm.plan.health import JOB_OBSERVED_TYPES, ownership_conflict, scaling_units
 
 DEFAULT_PRUNE_THRESHOLD = 5
 _DESCRIBED_BY_NAME = (ObservedType.MODEL, ObservedType.ENDPOINT_CONFIG)
@@ -61,12 +61,6 @@ class PlanOptions:
         }
 
 
-_JOB_TYPES: dict[Kind, ObservedType] = {
-    Kind.TRAINING_JOB: ObservedType.TRAINING_JOB,
-    Kind.HYPERPARAMETER_TUNING_JOB: ObservedType.HYPERPARAMETER_TUNING_JOB,
-    Kind.TRANSFORM_JOB: ObservedType.TRANSFORM_JOB,
-    Kind.PROCESSING_JOB: ObservedType.PROCESSING_JOB,
-}
 
 
 def plan(*, load: LoadResult, observed: ObservedState, options: PlanOptions, commit: str | None = None) -> Plan:
@@ -111,7 +105,7 @@ def _claimed_names(res: DesiredResource, region: str) -> list[tuple[str, str, st
     for role, name in res.names.items():
         head, _, rid = role.partition(":")
         if head == "job":
-            out.append((region, _JOB_TYPES[res.kind].value, name))
+            out.append((region, JOB_OBSERVED_TYPES[res.kind].value, name))
         elif head in ("endpoint", "endpoint_config", "model"):
             type_ = {"endpoint": ObservedType.ENDPOINT, "endpoint_config": ObservedType.ENDPOINT_CONFIG}.get(
                 head, ObservedType.MODEL
@@ -271,6 +265,31 @@ def _adopt_step(res: DesiredResource, region: str, obs: ObservedResource, tags: 
     return _call(res, region, kinds.SAGEMAKER, "AddTags", obs.name, ResourceArn=obs.arn or "", Tags=ours)
 
 
+def _claim(
+    ctx: _Context,
+    res: DesiredResource,
+    region: str,
+    obs: ObservedResource,
+    *,
+    noun: str,
+    request: AwsRequest,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    depends_on: Iterable[str] = (),
+) -> ResourceChange | None:
+    """None when ``obs`` is ours to manage; else adopt it (tags only) when allowed, or the conflict error."""
+    conflict = _owner_problem(ctx, res, obs, noun)
+    if conflict is None:
+        return None
+    if not _is_ours(obs) and ctx.adoptable(res):
+        return _change(
+            res, region, [Action.UPDATE], f"adopt {noun} {obs.name!r}: add the gitops-sm ownership tags",
+            before=before, after=after, steps=[_adopt_step(res, region, obs, _request_tags(request))],
+            depends_on=depends_on,
+        )
+    return _change(res, region, [Action.ERROR], conflict, before=before)
+
+
 def _request_tags(request: AwsRequest) -> list[Mapping[str, str]]:
     tags = request.params.get("Tags")
     return list(tags) if isinstance(tags, list) else []
@@ -288,7 +307,7 @@ def _job_prefix(name: str) -> str | None:
 
 def _plan_job(ctx: _Context, res: DesiredResource) -> ResourceChange:
     info = JOB_KINDS[res.kind]
-    type_ = _JOB_TYPES[res.kind]
+    type_ = JOB_OBSERVED_TYPES[res.kind]
     region = ctx.region(res)
     name = res.names["job"]
     request = res.requests[0]
@@ -300,14 +319,8 @@ def _plan_job(ctx: _Context, res: DesiredResource) -> ResourceChange:
 
     if obs is not None:
         before = {"name": obs.name, "status": obs.status, "spec_hash": _tags(obs).get(kinds.TAG_SPEC_HASH)}
-        conflict = _owner_problem(ctx, res, obs, info.noun)
-        if conflict and not _is_ours(obs) and ctx.adoptable(res):
-            return _change(
-                res, region, [Action.UPDATE], f"adopt {info.noun} {name!r}: add the gitops-sm ownership tags",
-                before=before, after=after, steps=[_adopt_step(res, region, obs, _request_tags(request))],
-            )
-        if conflict:
-            return _change(res, region, [Action.ERROR], conflict, before=before)
+        if claimed := _claim(ctx, res, region, obs, noun=info.noun, request=request, before=before, after=after):
+            return claimed
         observed_hash = _tags(obs).get(kinds.TAG_SPEC_HASH)
         field = info.name_member[0].lower() + info.name_member[1:]  # as both dialects spell it: trainingJobName
         if obs.tags is not None and observed_hash != res.spec_hash:
@@ -455,15 +468,10 @@ def _endpoint_update(
     endpoint = obs.name
     current = obs.details.get("EndpointConfigName")
     before = {"endpoint": endpoint, "status": obs.status, "endpoint_config": current}
-    if conflict := _owner_problem(ctx, res, obs, "Endpoint"):
-        if not _is_ours(obs) and ctx.adoptable(res):
-            request = next(r for r in res.requests if r.operation == "CreateEndpoint")
-            return _change(
-                res, region, [Action.UPDATE], f"adopt endpoint {endpoint!r}: add the gitops-sm ownership tags",
-                before=before, after=after, steps=[_adopt_step(res, region, obs, _request_tags(request))],
-                depends_on=depends_on,
-            )
-        return _change(res, region, [Action.ERROR], conflict, before=before)
+    request = next(r for r in res.requests if r.operation == "CreateEndpoint")
+    if claimed := _claim(ctx, res, region, obs, noun="Endpoint", request=request, before=before, after=after,
+                         depends_on=depends_on):
+        return claimed
     if current == config:
         if obs.status == kinds.ENDPOINT_FAILED:
             reason = f"endpoint {endpoint} is Failed: {obs.details.get('FailureReason', 'no reason given')}"
@@ -513,11 +521,8 @@ def _plan_immutable(type_: ObservedType, role: str, noun: str) -> Callable[[_Con
             return _change(res, region, [Action.CREATE], f"{noun} {name} does not exist", after=after,
                            steps=[_step(res, region, request, name)], depends_on=depends)
         before = {"name": name, "spec_hash": _tags(obs).get(kinds.TAG_SPEC_HASH)}
-        if conflict := _owner_problem(ctx, res, obs, noun):
-            if not _is_ours(obs) and ctx.adoptable(res):
-                return _change(res, region, [Action.UPDATE], f"adopt {noun} {name!r}: add the gitops-sm ownership tags",
-                               before=before, after=after, steps=[_adopt_step(res, region, obs, _request_tags(request))])
-            return _change(res, region, [Action.ERROR], conflict, before=before)
+        if claimed := _claim(ctx, res, region, obs, noun=noun, request=request, before=before, after=after):
+            return claimed
         if obs.tags is not None and _tags(obs).get(kinds.TAG_SPEC_HASH) != res.spec_hash:
             return _change(
                 res, region, [Action.ERROR],
@@ -685,7 +690,7 @@ def _plan_prune(ctx: _Context) -> list[ResourceChange]:
     regions = sorted({ctx.region(r) for r in ctx.desired} | {ctx.options.default_region})
     changes: list[ResourceChange] = []
     for region in regions:
-        for kind, type_ in _JOB_TYPES.items():
+        for kind, type_ in JOB_OBSERVED_TYPES.items():
             info = JOB_KINDS[kind]
 
             def orphan(obs: ObservedResource) -> bool:
