@@ -85,6 +85,12 @@ CASES = [
          "bad.yaml:4", f"nested deeper than {MAX_DEPTH} levels"),
     Case("deep-block-nesting", text_file("bad.yaml", "- " * 100_000 + "x\n"), "bad.yaml:1",
          f"nested deeper than {MAX_DEPTH} levels"),
+    # Deeper than libyaml 0.2.6's own limit (1,000) yet under the cheap text bound: our limit and
+    # message must still decide, whichever PyYAML wheel the resolver installed.
+    Case("flow-nesting-past-libyaml-limit", text_file("bad.yaml", HEADER + "spec:\n  x: " + "[" * 1_200 + "]" * 1_200 + "\n"),
+         "bad.yaml:4", f"nested deeper than {MAX_DEPTH} levels"),
+    Case("block-nesting-past-libyaml-limit", text_file("bad.yaml", "".join(" " * i + "k:\n" for i in range(1_100))),
+         "bad.yaml:101", f"nested deeper than {MAX_DEPTH} levels"),
     Case("moderately-deep-nesting", text_file("bad.yaml", job("  name: deep", body="spec:\n  x: " + "[" * 150 + "]" * 150)),
          "bad.yaml:6", f"nested deeper than {MAX_DEPTH} levels", field="spec.x" + "[0]" * 10),
     Case("alias-bomb", text_file("bad.yaml", alias_bomb()), "bad.yaml:5", "alias expansion bomb", field="e[7][8][9][3]"),

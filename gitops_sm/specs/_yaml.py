@@ -41,11 +41,16 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 100  # collections inside collections; real manifests stay under 20
 MAX_ALIAS_EXPANSION = 100_000  # entries built again because an alias repeats an anchored node
 
-# Above these, the cheap text bound can no longer promise a depth libyaml's recursive composer
-# survives (it crashes between 20,000 and 30,000 levels), so the depth is measured on events.
-_NESTING_CHARACTERS = "[{-?:"
-_NESTING_CHARACTERS_PER_DOCUMENT = 5_000
-_SPACES_RUN = 1_000
+# The cheap text bound (see ``_may_nest_too_deep``) must prove a depth below both libyaml's own
+# nesting limit (1,000 levels in libyaml 0.2.6, bundled since PyYAML 6.0.3) and the depth where its
+# recursive composer crashes (20,000-30,000 in older ones); otherwise the depth is measured on
+# events first, so our limit and our message decide whichever PyYAML is installed. With these
+# figures the bound is 2 * (200 + 1) + 100 + 300 = 802 levels.
+_SPACES_RUN = 200
+_INLINE_BLOCK_CHAIN = re.compile(r"(?:[-?:][ \t]+){100}")
+_FLOW_OPENERS_PER_DOCUMENT = 300
+# The problem text of libyaml's own depth refusal, the backstop when the bound above is wrong.
+_LIBYAML_NESTING_LIMIT = "exceeded maximum nesting depth"
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
@@ -119,9 +124,9 @@ def parse_documents(text: str, *, path: str) -> ParsedFile:
     loader = LOADER(text)
     try:
         if _may_nest_too_deep(text):
-            depth_line = _line_where_too_deep(LOADER(text))
+            depth_line = _line_where_too_deep(text)
             if depth_line is not None:
-                return _failed(path, depth_line, f"document is nested deeper than {MAX_DEPTH} levels")
+                return _too_deep(path, depth_line)
         documents: list[ParsedDocument] = []
         empty = 0
         while loader.check_node():
@@ -132,9 +137,13 @@ def parse_documents(text: str, *, path: str) -> ParsedFile:
             documents.append(_build_document(root, path=path, index=len(documents) + empty))
         return ParsedFile(path=path, documents=tuple(documents), issues=(), empty_documents=empty)
     except yaml.MarkedYAMLError as exc:
+        if _LIBYAML_NESTING_LIMIT in (exc.problem or ""):
+            # libyaml >= 0.2.6 (PyYAML 6.0.3+ wheels) stops at its own nesting limit before our
+            # builder sees the document; our limit is lower and our message names its line.
+            return _too_deep(path, _line_where_too_deep(text) or 1)
         return _syntax_error(exc, path=path, text=text)
     except RecursionError:  # only the pure-Python composer recurses in Python
-        return _failed(path, 1, f"document is nested deeper than {MAX_DEPTH} levels")
+        return _too_deep(path, 1)
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow in a stream
         line = text.count("\n", 0, exc.position) + 1 if 0 <= exc.position <= len(text) else 1
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
@@ -368,27 +377,42 @@ def _tag_message(tag: str) -> str:
 
 
 def _may_nest_too_deep(text: str) -> bool:
-    """True unless the text provably nests less deeply than libyaml's composer can recurse.
+    """True unless the text provably nests less deeply than libyaml lets it.
 
     Along any chain of nested collections: block collections on successive lines are indented
-    further (two levels per column at most: a mapping and its indentless sequence), those on
-    one line each follow their own ``-``, ``?`` or ``:`` indicator, and flow collections each
-    open with their own ``[`` or ``{``. So depth <= 2 * (indentation + 1) + the number of those
-    characters in the document. No indentation reaches ``_SPACES_RUN`` without that many spaces
-    in a row; the characters are counted per document (flow collections never span one).
+    further (two levels per column at most: a mapping and its indentless sequence), those on one
+    line each follow their own ``-``, ``?`` or ``:`` indicator right after the previous one, and
+    flow collections each open with their own ``[`` or ``{``. So depth <= 2 * (indentation + 1)
+    + the longest run of indicators on one line + the number of flow openers in the document.
+    No indentation reaches ``_SPACES_RUN`` without that many spaces in a row; flow openers are
+    counted per document (flow collections never span one).
     """
-    if " " * _SPACES_RUN in text:
+    if " " * _SPACES_RUN in text or _INLINE_BLOCK_CHAIN.search(text):
         return True
-    if sum(text.count(char) for char in _NESTING_CHARACTERS) <= _NESTING_CHARACTERS_PER_DOCUMENT:
+    if text.count("[") + text.count("{") <= _FLOW_OPENERS_PER_DOCUMENT:
         return False
     return any(
-        sum(piece.count(char) for char in _NESTING_CHARACTERS) > _NESTING_CHARACTERS_PER_DOCUMENT
+        piece.count("[") + piece.count("{") > _FLOW_OPENERS_PER_DOCUMENT
         for piece in _DOCUMENT_SEPARATOR.split(text)
     )
 
 
-def _line_where_too_deep(loader: yaml.SafeLoader | yaml.CSafeLoader) -> int | None:
-    """Walk the event stream (no recursion) and return the line where nesting passes ``MAX_DEPTH``."""
+def _line_where_too_deep(text: str) -> int | None:
+    """The line where nesting passes ``MAX_DEPTH``, or None; decided by us whatever libyaml is installed.
+
+    libyaml's scanner may refuse deep nesting itself (its own limit, 1,000 levels in 0.2.6) before
+    the event at our limit is delivered; the pure-Python parser has no such limit and does not
+    recurse either, so it decides then. Only files that are deeply nested pay for that slow path.
+    """
+    try:
+        return _walk_events_for_depth(LOADER(text))
+    except yaml.MarkedYAMLError as exc:
+        if LOADER is yaml.SafeLoader or _LIBYAML_NESTING_LIMIT not in (exc.problem or ""):
+            raise
+    return _walk_events_for_depth(yaml.SafeLoader(text))
+
+
+def _walk_events_for_depth(loader: yaml.SafeLoader | yaml.CSafeLoader) -> int | None:
     starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
     ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     depth = 0
@@ -407,6 +431,10 @@ def _line_where_too_deep(loader: yaml.SafeLoader | yaml.CSafeLoader) -> int | No
 
 
 # --------------------------------------------------------------------------- errors
+
+
+def _too_deep(path: str, line: int) -> ParsedFile:
+    return _failed(path, line, f"document is nested deeper than {MAX_DEPTH} levels")
 
 
 def _failed(path: str, line: int, message: str) -> ParsedFile:
