@@ -4,7 +4,8 @@ The app layer calls :func:`execute` with a :class:`gitops_sm.model.Plan` (alread
 staleness) and a :class:`gitops_sm.awsclients.ClientFactory`. Changes run in plan order (the
 planner orders them by dependency); each step is made exactly once as
 ``client.<snake_case(step.call)>(**step.params)`` on the client for the step's service, region and
-endpoint URL. Nothing else is written to AWS.
+endpoint URL. Nothing else is written to AWS: a plan holding a step whose (service, call) is not in
+``gitops_sm.allowlist.PLANNED_CALLS`` is refused whole, before any request.
 
 Idempotency (a pass that crashed half-way is re-run; design section 3):
 
@@ -34,6 +35,7 @@ from typing import Any
 
 from botocore import xform_name
 
+from gitops_sm.allowlist import refusal
 from gitops_sm.awsclients import (
     AWS_EXCEPTIONS,
     ClientFactory,
@@ -231,6 +233,10 @@ def execute(
         errored = [c.address for c in plan.resource_changes if Action.ERROR in c.actions]
         detail = f" ({', '.join(errored)})" if errored else ""
         raise PlanError(f"the plan has errors{detail}: fix them and plan again; nothing was applied")
+    for change, step in plan.steps():
+        # Only calls the planner can emit (allowlist.PLANNED_CALLS); checked before any request.
+        if why := refusal(step.service, step.call):
+            raise PlanError(f"{change.address}: step {step.call} {step.target} refused: {why}; nothing was applied")
     emit = on_event or (lambda _event: None)
     blocked: dict[str, str] = {}  # address -> why changes depending on it are skipped
     results: list[ChangeResult] = []

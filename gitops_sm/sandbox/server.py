@@ -8,6 +8,8 @@ they reach AWS, with ``AWS_ENDPOINT_URL=http://127.0.0.1:N`` and any fake creden
 from __future__ import annotations
 
 import threading
+import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -24,6 +26,46 @@ class _QuietRequestHandler(WSGIRequestHandler):
         return None
 
 
+@dataclass(frozen=True, kw_only=True)
+class RecordedRequest:
+    """One HTTP request the simulator received: the API operation (``X-Amz-Target``'s or the query
+    ``Action``), the Host header and the path."""
+
+    operation: str
+    host: str
+    path: str
+
+
+class _RecordingMiddleware:
+    """WSGI wrapper that remembers every request, so a test can prove that no call reached AWS."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+        self.requests: list[RecordedRequest] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        operation = target.rsplit(".", 1)[-1] if target else ""
+        if not operation:
+            query = urllib.parse.parse_qs(str(environ.get("QUERY_STRING", "")))
+            operation = (query.get("Action") or [""])[0]
+        entry = RecordedRequest(
+            operation=operation, host=str(environ.get("HTTP_HOST", "")), path=str(environ.get("PATH_INFO", ""))
+        )
+        with self._lock:
+            self.requests.append(entry)
+        return self._app(environ, start_response)
+
+    def take(self) -> tuple[RecordedRequest, ...]:
+        with self._lock:
+            return tuple(self.requests)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+
 class SandboxServer:
     """A running simulator on a loopback port; ``with start_server() as s: ... s.url``."""
 
@@ -37,6 +79,8 @@ class SandboxServer:
         app: Any = DomainDispatcherApplication(create_backend_app)
         if state_file is not None:
             app = persistence.SavingMiddleware(app, state_file)
+        self._recording = _RecordingMiddleware(app)
+        app = self._recording
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=_QuietRequestHandler
         )
@@ -66,8 +110,17 @@ class SandboxServer:
         return f"http://{self.host}:{self.port}"
 
     def reset(self) -> None:
-        """Forget every resource in every service and go back to the default timing."""
+        """Forget every resource in every service, the request log, and go back to the default timing."""
         reset()
+        self._recording.clear()
+
+    @property
+    def requests(self) -> tuple[RecordedRequest, ...]:
+        """Every request received since start or the last ``reset()``/``clear_requests()``, in order."""
+        return self._recording.take()
+
+    def clear_requests(self) -> None:
+        self._recording.clear()
 
     def advance_clock(self, seconds: float) -> None:
         """Move the simulator's clock forward (in-process servers only)."""
