@@ -71,11 +71,18 @@ PLANNED_CALLS: tuple[AllowedCall, ...] = (
     _planned(SAGEMAKER, "CreateEndpointConfig", "create a (content-addressed) endpoint config"),
     _planned(SAGEMAKER, "CreateEndpoint", "create an endpoint"),
     _planned(SAGEMAKER, "UpdateEndpoint", "move an endpoint to a new endpoint config"),
+    _planned(SAGEMAKER, "UpdateEndpointWeightsAndCapacities", "change only instance counts / weights"),
+    _planned(SAGEMAKER, "DeleteEndpoint", "delete an endpoint we own (prune)"),
+    _planned(SAGEMAKER, "DeleteEndpointConfig", "delete an endpoint config we own nothing uses"),
+    _planned(SAGEMAKER, "DeleteModel", "delete a model we own nothing uses"),
     # --- SageMaker tags
     _planned(SAGEMAKER, "AddTags", "adopt an existing resource: add the gitops-sm ownership tags"),
     # --- Application Auto Scaling (SageMaker variants only)
     _planned(AUTOSCALING, "RegisterScalableTarget", "register (or update) a variant's scalable target"),
     _planned(AUTOSCALING, "PutScalingPolicy", "put (or update) a variant's scaling policy"),
+    _planned(AUTOSCALING, "DeleteScalingPolicy", "detach autoscaling before an endpoint update or delete"),
+    _planned(AUTOSCALING, "DeregisterScalableTarget", "detach autoscaling before an endpoint update or delete"),
+    _planned(AUTOSCALING, "TagResource", "tag a scalable target registered before it could carry tags"),
 )
 
 # Reads: what ``observe`` makes each pass, and what ``execute`` makes to verify a failed step.

@@ -1,7 +1,7 @@
 """The one allow-list of AWS calls (gitops_sm/allowlist.py): real operations, used by apply to refuse the rest.
 
 Issue 7 item 1: a plan holding a call the planner never emits (``iam:CreateUser``, a SageMaker
-``DeleteModel`` before anything plans deletes) is refused whole, and the simulator (over HTTP,
+``DeleteNotebookInstance``) is refused whole, and the simulator (over HTTP,
 recording every request) receives nothing.
 """
 
@@ -76,7 +76,7 @@ def _plan_with(*steps: Step) -> Plan:
     ("service", "call", "params"),
     [
         ("iam", "CreateUser", {"UserName": "backdoor"}),
-        (SAGEMAKER, "DeleteModel", {"ModelName": "not-ours"}),
+        (SAGEMAKER, "DeleteNotebookInstance", {"NotebookInstanceName": "not-ours"}),
         (SAGEMAKER, "createTrainingJob", {}),  # names are exact
     ],
 )
