@@ -51,7 +51,7 @@ from gitops_sm.execute import execute
 from gitops_sm.kinds import AUTOSCALING, JOB_KINDS, SAGEMAKER, TAG_SPEC_HASH, TERMINAL_JOB_STATUSES, Kind
 from gitops_sm.model import Action, DesiredResource, LoadResult, ObservedResource, ObservedState, ObservedType
 from gitops_sm.observe import LIST_SUMMARY, observe
-from gitops_sm.plan.planner import PlanOptions, plan
+from gitops_sm.plan import PlanOptions, plan
 from gitops_sm.sandbox import configure_timing, start_server
 from gitops_sm.specs import load_specs
 

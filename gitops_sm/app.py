@@ -23,8 +23,7 @@ from gitops_sm.kinds import JOB_KINDS, TERMINAL_JOB_STATUSES, Kind
 from gitops_sm.model import Action, Address, DesiredResource, LoadResult, ObservedState, Plan
 from gitops_sm.observe import describe_job, observe
 from gitops_sm.observe.logs import LogEvent, stream_log_events
-from gitops_sm.plan.planner import DEFAULT_PRUNE_THRESHOLD, PlanOptions, plan
-from gitops_sm.plan.status import StatusReport, build_status
+from gitops_sm.plan import DEFAULT_PRUNE_THRESHOLD, PlanOptions, StatusReport, build_status, plan
 
 SANDBOX_REGION = "us-east-1"
 

@@ -26,9 +26,7 @@ from gitops_sm import __version__, app
 from gitops_sm.errors import ConfigError, GitopsSmError
 from gitops_sm.execute import ApplyResult, ExecEvent, ExecEventKind
 from gitops_sm.model import Plan
-from gitops_sm.plan import render
-from gitops_sm.plan.planner import DEFAULT_PRUNE_THRESHOLD
-from gitops_sm.plan.status import render_status_json, render_status_text
+from gitops_sm.plan import DEFAULT_PRUNE_THRESHOLD, render, render_status_json, render_status_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -49,11 +49,11 @@ from gitops_sm.kinds import (
     SAGEMAKER,
     TAG_ADDRESS,
     TAG_MANAGED_BY,
-    TAG_MANAGED_BY_VALUE,
     TAG_SPEC_HASH,
     TERMINAL_JOB_STATUSES,
 )
 from gitops_sm.model import Action, JsonDict, Plan, ResourceChange, Step
+from gitops_sm.ownership import is_managed
 
 CODE_OWNERSHIP_CONFLICT = "OwnershipConflict"
 CODE_DEPENDENCY_FAILED = "DependencyFailed"
@@ -387,7 +387,7 @@ def _verify_existing_is_ours(step: Step, client: Any, *, noun: str, original: St
             note=f"could not verify ownership: {error_code(exc)}: {error_message(exc)}",
         )
     expected = {str(t.get("Key")): str(t.get("Value", "")) for t in step.params.get("Tags") or ()}
-    managed = tags.get(TAG_MANAGED_BY) == TAG_MANAGED_BY_VALUE
+    managed = is_managed(tags)
     expected_hash = expected.get(TAG_SPEC_HASH)
     same_spec = expected_hash is None or tags.get(TAG_SPEC_HASH) == expected_hash
     expected_owner = expected.get(TAG_ADDRESS)

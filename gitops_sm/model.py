@@ -264,6 +264,15 @@ class ObservedType(StrEnum):
     SCALING_POLICY = "ScalingPolicy"  # name = policy_key(ResourceId, PolicyName)
 
 
+# The one Kind -> observed type table of job kinds (observe lists them, the planner and status read them).
+JOB_OBSERVED_TYPES: dict[Kind, ObservedType] = {
+    Kind.TRAINING_JOB: ObservedType.TRAINING_JOB,
+    Kind.HYPERPARAMETER_TUNING_JOB: ObservedType.HYPERPARAMETER_TUNING_JOB,
+    Kind.TRANSFORM_JOB: ObservedType.TRANSFORM_JOB,
+    Kind.PROCESSING_JOB: ObservedType.PROCESSING_JOB,
+}
+
+
 def policy_key(resource_id: str, policy_name: str) -> str:
     """Observed name of a scaling policy: policies are only unique per resource ID."""
     return f"{resource_id}#{policy_name}"

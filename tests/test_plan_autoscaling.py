@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gitops_sm.model import Action, ObservedResource, ObservedType, policy_key
-from gitops_sm.plan.planner import PlanOptions, plan
+from gitops_sm.plan import PlanOptions, plan
 from tests.literals import REGION, hap, hosting_deployment, load, observed, our_tags
 
 OPTS = PlanOptions(default_region=REGION)

@@ -13,7 +13,7 @@ from gitops_sm.model import (
     ObservedType,
     SourceLocation,
 )
-from gitops_sm.plan.planner import PlanOptions, plan
+from gitops_sm.plan import PlanOptions, plan
 from tests.literals import REGION, hosting_deployment, load, observed, our_tags
 
 OPTS = PlanOptions(default_region=REGION)

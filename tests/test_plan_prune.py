@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gitops_sm import kinds
 from gitops_sm.model import Action, Issue, SourceLocation
-from gitops_sm.plan.planner import PlanOptions, plan
+from gitops_sm.plan import PlanOptions, plan
 from tests.literals import REGION, load, observed, observed_job, our_tags, training_job
 
 ORPHAN = observed_job("gone-aaaaaaaa", "InProgress", tags=our_tags("TrainingJob/default/gone", "a" * 16))

@@ -13,7 +13,6 @@ describe was skipped because the ledger records it as terminal for its spec hash
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -25,28 +24,14 @@ from gitops_sm.kinds import (
     JobKindInfo,
     Kind,
 )
-from gitops_sm.model import ObservedResource, ObservedType
+from gitops_sm.model import JOB_OBSERVED_TYPES, ObservedResource, ObservedType
+from gitops_sm.naming import generated_prefix
 from gitops_sm.observe._ledger import LIST_SUMMARY, Ledger
 from gitops_sm.observe._reader import Reader, ReadFailed, Scope, jsonable, pick, summary_fingerprint, tag_map
+from gitops_sm.ownership import is_managed
 
 LIST_PAGE_SIZE = 100  # the maximum of every SageMaker List* call used here
 TAGS_PAGE_SIZE = 50  # ListTags' maximum
-
-JOB_TYPES: dict[Kind, ObservedType] = {
-    Kind.TRAINING_JOB: ObservedType.TRAINING_JOB,
-    Kind.HYPERPARAMETER_TUNING_JOB: ObservedType.HYPERPARAMETER_TUNING_JOB,
-    Kind.TRANSFORM_JOB: ObservedType.TRANSFORM_JOB,
-    Kind.PROCESSING_JOB: ObservedType.PROCESSING_JOB,
-}
-
-# A generated job name is "<prefix>-<8 hex>" (design section 3).
-_GENERATED_SUFFIX = re.compile(r"-[0-9a-f]{8}$")
-
-
-def generated_prefix(name: str) -> str | None:
-    """``"train-mnist"`` for ``"train-mnist-0a1b2c3d"``; None when ``name`` is not of that form."""
-    match = _GENERATED_SUFFIX.search(name)
-    return name[: match.start()] if match else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,7 +91,7 @@ def observe_jobs(
     ledger: Ledger | None,
 ) -> None:
     """List every job of one kind, then describe/tag the desired ones and the running candidates."""
-    type_ = JOB_TYPES[info.kind]
+    type_ = JOB_OBSERVED_TYPES[info.kind]
     client = reader.client(SAGEMAKER, scope)
     try:
         summaries = reader.paginate(
@@ -163,7 +148,7 @@ def _observe_wanted_job(
     status: str | None,
     ledger: Ledger | None,
 ) -> None:
-    type_ = JOB_TYPES[info.kind]
+    type_ = JOB_OBSERVED_TYPES[info.kind]
     key = (scope.region, type_.value, jobs[0].name)
     if ledger is not None and status in TERMINAL_JOB_STATUSES:
         for job in jobs:
@@ -339,7 +324,7 @@ def observe_hosting(reader: Reader, *, scope: Scope, wants: HostingWants, read_a
                     reader, client, region=region, name=name, addresses=addresses or []
                 )
                 tags = _read_tags(reader, client, key=key, addresses=addresses or [])
-            owned_or_wanted = addresses is not None or bool(tags and _is_ours(tags))
+            owned_or_wanted = addresses is not None or bool(tags and is_managed(tags))
             if current_config and owned_or_wanted and current_config not in described_configs:
                 described_configs.add(current_config)
                 config_addresses = list(addresses or []) + wants.endpoint_configs.get(current_config, [])
@@ -377,11 +362,6 @@ def observe_hosting(reader: Reader, *, scope: Scope, wants: HostingWants, read_a
                 if reader.resources[key].tags is None and reader.reuse_recorded(key) is None:
                     _read_tags(reader, client, key=key, addresses=[])
 
-
-def _is_ours(tags: Mapping[str, str]) -> bool:
-    from gitops_sm.kinds import TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE
-
-    return tags.get(TAG_MANAGED_BY) == TAG_MANAGED_BY_VALUE
 
 
 def _list_hosting(

@@ -26,9 +26,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from gitops_sm import kinds
+from gitops_sm import kinds, ownership
 from gitops_sm.kinds import Kind
-from gitops_sm.model import DesiredResource, ObservedResource, ObservedState, ObservedType, policy_key
+from gitops_sm.model import (
+    JOB_OBSERVED_TYPES,
+    DesiredResource,
+    ObservedResource,
+    ObservedState,
+    ObservedType,
+    policy_key,
+)
 
 
 class Health(StrEnum):
@@ -40,13 +47,6 @@ class Health(StrEnum):
     UNKNOWN = "unknown"
     ERROR = "error"  # the spec failed to load
 
-
-JOB_OBSERVED_TYPES: dict[Kind, ObservedType] = {
-    Kind.TRAINING_JOB: ObservedType.TRAINING_JOB,
-    Kind.HYPERPARAMETER_TUNING_JOB: ObservedType.HYPERPARAMETER_TUNING_JOB,
-    Kind.TRANSFORM_JOB: ObservedType.TRANSFORM_JOB,
-    Kind.PROCESSING_JOB: ObservedType.PROCESSING_JOB,
-}
 
 NOT_CREATED = "not created yet"
 
@@ -132,23 +132,8 @@ def _absent(observed: ObservedState, region: str, type_: ObservedType, noun: str
 
 
 def ownership_conflict(res: DesiredResource, obs: ObservedResource, noun: str) -> str:
-    """Why ``obs`` is not ours to report as ``res`` ("" when it is, or its tags were not read).
-
-    Tags are left unread only for objects observe already knows are ours (a job the ledger
-    records as finished), so unread tags are not a conflict.
-    """
-    if obs.tags is None:
-        return ""
-    if obs.tags.get(kinds.TAG_MANAGED_BY) != kinds.TAG_MANAGED_BY_VALUE:
-        return (
-            f"conflict: {noun} {obs.name!r} already exists in {obs.region} and is not managed by gitops-sm "
-            f"(no {kinds.TAG_MANAGED_BY} tag); rename it in the spec, or adopt it with the annotation "
-            f'{kinds.ANNOTATION_ADOPT}: "true"'
-        )
-    owner = obs.tags.get(kinds.TAG_ADDRESS)
-    if owner and owner != str(res.address):
-        return f"conflict: {noun} {obs.name!r} in {obs.region} is managed by gitops-sm for {owner}, not {res.address}"
-    return ""
+    """Why ``obs`` is not ours to report as ``res`` ("" when it is, or its tags were not read)."""
+    return ownership.ownership_conflict(obs.tags, address=str(res.address), noun=noun, name=obs.name, region=obs.region)
 
 
 def _stale_spec(res: DesiredResource, obs: ObservedResource, noun: str, fix: str) -> str:

@@ -39,6 +39,7 @@ from rich.text import Text
 from gitops_sm import kinds
 from gitops_sm.kinds import Kind
 from gitops_sm.model import (
+    JOB_OBSERVED_TYPES,
     Address,
     DesiredResource,
     DocumentStatusKind,
@@ -52,7 +53,6 @@ from gitops_sm.model import (
     policy_key,
 )
 from gitops_sm.plan.health import (
-    JOB_OBSERVED_TYPES,
     Health,
     assess,
     desired_endpoint_config,
