@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitops_sm import gitrepo, specs
+from gitops_sm import gitrepo, kube, specs
 from gitops_sm.awsclients import ClientFactory, RetryMode
 from gitops_sm.errors import ConfigError, PlanError, StalePlanError
 from gitops_sm.execute import ApplyResult, ExecEvent, execute
@@ -41,6 +41,7 @@ class Settings:
     prune_threshold: int = DEFAULT_PRUNE_THRESHOLD
     allow_mass_prune: bool = False
     adopt: frozenset[str] = field(default_factory=frozenset)
+    kube: kube.KubeSettings = field(default_factory=kube.KubeSettings)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +60,13 @@ def make_clients(settings: Settings) -> ClientFactory:
         max_attempts=settings.max_attempts,
         endpoint_url=settings.endpoint_url,
     )
+
+
+def connect_cluster(settings: Settings) -> kube.Cluster | kube.NoCluster:
+    """The cluster this invocation reads CR state from (and takes its Lease on), or why there is none.
+
+    Call once per invocation and share the result: :class:`kube.NoCluster` is said once, not per pass."""
+    return kube.connect(settings.kube)
 
 
 def load(*, spec_root: Path) -> LoadResult:
@@ -138,6 +146,7 @@ def settings_for_saved_plan(saved: Plan, settings: Settings) -> Settings:
         prune_threshold=int(opts.get("prune_threshold", DEFAULT_PRUNE_THRESHOLD)),
         allow_mass_prune=bool(opts.get("allow_mass_prune", False)),
         adopt=frozenset(opts.get("adopt") or ()),
+        kube=settings.kube,
     )
 
 

@@ -13,7 +13,10 @@ Every module raises these and nothing else across its public boundary: foreign e
     ├── PlanError              a plan file is unreadable, of an unknown format, or errored
     │   └── StalePlanError     specs or observed state changed since the plan was made
     ├── ApplyError             one or more steps of a plan failed
-    └── GitError               a git operation failed
+    ├── GitError               a git operation failed
+    └── ClusterError           a Kubernetes API call failed or the cluster config is unusable
+        ├── ClusterNotFoundError   the object (or its kind) does not exist (HTTP 404)
+        └── ClusterConflictError   a resourceVersion precondition or create-if-absent lost (HTTP 409)
 """
 
 from __future__ import annotations
@@ -63,3 +66,25 @@ class ApplyError(GitopsSmError):
 
 class GitError(GitopsSmError):
     """A git operation (clone, commit, push, …) failed."""
+
+
+class ClusterError(GitopsSmError):
+    """A Kubernetes API call failed, or the configured cluster cannot be used.
+
+    ``status`` is the HTTP status (0 when the call never got an answer), ``reason`` the API's
+    ``Status.reason`` (``Forbidden``, ``Conflict``, ...). Never carries tokens or headers."""
+
+    def __init__(self, message: str, *, status: int = 0, reason: str = "", operation: str = "", target: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+        self.operation = operation
+        self.target = target
+
+
+class ClusterNotFoundError(ClusterError):
+    """The object, its namespace or its kind does not exist (HTTP 404)."""
+
+
+class ClusterConflictError(ClusterError):
+    """Someone else changed the object first (stale ``resourceVersion``) or it already exists (HTTP 409)."""

@@ -13,6 +13,12 @@ Fixtures (names are stable, other modules rely on them):
                    Returns the server.
 ``boto_client``    factory ``boto_client(service, region="us-east-1")`` -> a boto3 client bound to
                    the simulator (implies ``aws_env``).
+``kube_api``       function-scoped: a fresh :class:`tests.kubeapi.FakeKubeApi` (a stateful Kubernetes API
+                   server on a loopback port) with no CRDs installed; Leases always exist.
+``kubeconfig``     function-scoped: writes a kubeconfig for ``kube_api`` (context ``fake``, namespace
+                   ``default``), points ``KUBECONFIG`` at it and returns its path.
+(autouse)          every test starts with ``KUBECONFIG`` at an absent file and no in-cluster variables,
+                   so a developer's cluster is never read.
 ``sandbox_timing`` callable ``sandbox_timing(job_seconds=..., endpoint_seconds=...)`` for a test that
                    needs to observe transitional states (InProgress, Creating, Updating, Stopping).
                    Combine with ``sandbox.advance_clock(seconds)`` to move simulated time forward
@@ -30,6 +36,7 @@ import pytest
 from botocore.config import Config
 
 from gitops_sm.sandbox import SandboxServer, configure_timing, start_server
+from tests.kubeapi import FakeKubeApi, running
 
 SANDBOX_REGION = "us-east-1"
 
@@ -88,3 +95,25 @@ def sandbox_timing(aws_env: SandboxServer) -> Iterator[Callable[..., None]]:
 
     yield set_timing
     configure_timing(job_seconds=0.0, endpoint_seconds=0.0)
+
+
+@pytest.fixture(autouse=True)
+def _no_developer_cluster(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test reads the developer's ~/.kube/config or an in-cluster service account by accident."""
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path_factory.getbasetemp() / "kubeconfig-absent"))
+    for name in ("KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def kube_api() -> Iterator[FakeKubeApi]:
+    """A fresh fake Kubernetes API server for one test."""
+    yield from running()
+
+
+@pytest.fixture
+def kubeconfig(kube_api: FakeKubeApi, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A kubeconfig for ``kube_api``; KUBECONFIG points at it."""
+    path = kube_api.write_kubeconfig(tmp_path / "kubeconfig")
+    monkeypatch.setenv("KUBECONFIG", str(path))
+    return path

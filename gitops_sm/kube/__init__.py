@@ -1,0 +1,46 @@
+"""Kubernetes I/O for gitops-sm: the only package that imports the ``kubernetes`` client.
+
+Called by ``gitops_sm.app``. Public face:
+
+* :func:`connect` / :class:`KubeSettings` → :class:`Cluster` (one ``ApiClient`` with
+  ``custom_objects()``, ``coordination()``, ``apiextensions()``) or :class:`NoCluster` (not an error,
+  ``message`` says why, once).
+* :func:`api_call` / :func:`translate`: every client failure becomes ``gitops_sm.errors.ClusterError``
+  (``ClusterNotFoundError`` for 404, ``ClusterConflictError`` for 409). Code elsewhere that uses a
+  :class:`Cluster`'s API objects (the reconcile Lease) wraps its calls in :func:`api_call`.
+* :data:`REQUEST_TIMEOUT`: pass as ``_request_timeout`` so a dead API server cannot hang a pass.
+"""
+
+from __future__ import annotations
+
+from gitops_sm.kube._client import (
+    DEFAULT_NAMESPACE,
+    REQUEST_TIMEOUT,
+    Cluster,
+    KubeSettings,
+    NoCluster,
+    connect,
+)
+from gitops_sm.kube._errors import (
+    REASON_ALREADY_EXISTS,
+    REASON_CONFLICT,
+    REASON_FORBIDDEN,
+    REASON_NOT_FOUND,
+    api_call,
+    translate,
+)
+
+__all__ = [
+    "DEFAULT_NAMESPACE",
+    "REASON_ALREADY_EXISTS",
+    "REASON_CONFLICT",
+    "REASON_FORBIDDEN",
+    "REASON_NOT_FOUND",
+    "REQUEST_TIMEOUT",
+    "Cluster",
+    "KubeSettings",
+    "NoCluster",
+    "api_call",
+    "connect",
+    "translate",
+]
