@@ -17,13 +17,21 @@ from typing import Any
 
 from gitops_sm import gitrepo, kube, specs
 from gitops_sm.awsclients import ClientFactory, RetryMode
-from gitops_sm.errors import ConfigError, PlanError, StalePlanError
+from gitops_sm.errors import ConfigError, PlanError, PlanMismatchError, StalePlanError
 from gitops_sm.execute import ApplyResult, ExecEvent, execute
 from gitops_sm.kinds import JOB_KINDS, TERMINAL_JOB_STATUSES, Kind
 from gitops_sm.model import Action, Address, DesiredResource, LoadResult, ObservedState, Plan
 from gitops_sm.observe import describe_job, observe
 from gitops_sm.observe.logs import LogEvent, stream_log_events
-from gitops_sm.plan import DEFAULT_PRUNE_THRESHOLD, PlanOptions, StatusReport, build_status, plan
+from gitops_sm.plan import (
+    DEFAULT_PRUNE_THRESHOLD,
+    PlanOptions,
+    StatusReport,
+    build_status,
+    first_difference,
+    plan,
+)
+from gitops_sm.redaction import SENSITIVE, holds_marker
 
 SANDBOX_REGION = "us-east-1"
 
@@ -126,11 +134,15 @@ def read_plan_file(path: Path) -> Plan:
         raise PlanError(f"cannot read plan file {path}: {exc}") from exc
     if not isinstance(data, dict):
         raise PlanError(f"plan file {path} is not a JSON object")
+    redacted = f"{path} is the redacted plan printed by --output json; apply needs the exact plan: write it with plan --out FILE"
     if data.get("redacted"):
-        raise PlanError(
-            f"{path} is the redacted plan printed by --output json; apply needs the exact plan: write it with plan --out FILE"
-        )
-    return Plan.from_dict(data)
+        raise PlanError(redacted)
+    saved = Plan.from_dict(data)
+    for change, step in saved.steps():
+        where = holds_marker(dict(step.params))
+        if where is not None:  # the redacted output with its "redacted" key deleted
+            raise PlanError(f"{redacted} ({change.address}: step {step.call} {step.target} holds {SENSITIVE} at params{where})")
+    return saved
 
 
 def settings_for_saved_plan(saved: Plan, settings: Settings) -> Settings:
@@ -151,7 +163,13 @@ def settings_for_saved_plan(saved: Plan, settings: Settings) -> Settings:
 
 
 def check_fresh(*, saved: Plan, settings: Settings, clients: ClientFactory) -> PlanOutcome:
-    """Re-plan and refuse ``saved`` if the specs or the observed state changed since it was made."""
+    """Re-plan and refuse ``saved`` unless planning the same specs against the world now gives exactly it.
+
+    The specs and observed digests must match, and then every change and every step (service,
+    call, region, target, params, endpoint URL) must equal the fresh plan's; the first difference
+    is named. The caller applies the returned fresh plan, so what runs is always what the planner
+    produced from the specs and the configuration, never what the file says.
+    """
     if saved.has_errors:
         raise PlanError("the plan contains errors; fix them and plan again (apply never runs an errored plan)")
     root = Path(saved.source.path)
@@ -162,6 +180,12 @@ def check_fresh(*, saved: Plan, settings: Settings, clients: ClientFactory) -> P
         raise StalePlanError("the specs changed since this plan was made; plan again")
     if current.plan.observed_digest != saved.observed_digest:
         raise StalePlanError("SageMaker changed since this plan was made (observed state differs); plan again")
+    difference = first_difference(saved=saved, now=current.plan)
+    if difference:
+        raise PlanMismatchError(
+            f"the saved plan is not what planning the same specs gives now: {difference}; nothing was applied "
+            "(a plan file cannot be edited; plan again)"
+        )
     return current
 
 

@@ -11,7 +11,8 @@ Every module raises these and nothing else across its public boundary: foreign e
     ├── AwsError               an AWS call failed (code + message, never credentials)
     │   └── ObservationError   reading the world failed
     ├── PlanError              a plan file is unreadable, of an unknown format, or errored
-    │   └── StalePlanError     specs or observed state changed since the plan was made
+    │   ├── StalePlanError     specs or observed state changed since the plan was made
+    │   └── PlanMismatchError  a saved plan is not what planning now gives (edited)
     ├── ApplyError             one or more steps of a plan failed
     ├── GitError               a git operation failed
     └── ClusterError           a Kubernetes API call failed or the cluster config is unusable
@@ -58,6 +59,10 @@ class PlanError(GitopsSmError):
 
 class StalePlanError(PlanError):
     """The specs or the observed state changed since the plan was made; plan again."""
+
+
+class PlanMismatchError(PlanError):
+    """A saved plan's changes or steps differ from what planning the same specs gives now."""
 
 
 class ApplyError(GitopsSmError):

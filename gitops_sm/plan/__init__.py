@@ -6,6 +6,7 @@ does I/O except the renderers writing to the console they are given.
 
 * :func:`plan` turns desired resources and observed state into a :class:`~gitops_sm.model.Plan`
   (design section 4); :class:`PlanOptions` are its knobs.
+* :func:`first_difference` says where a saved plan differs from planning now (``apply PLANFILE``).
 * :func:`build_status` judges one pass's health per resource for ``status``.
 * :mod:`gitops_sm.plan.render` renders plans and validation results (text, Markdown, JSON).
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from gitops_sm.plan import render
 from gitops_sm.plan._context import DEFAULT_PRUNE_THRESHOLD, PlanOptions
+from gitops_sm.plan._saved import first_difference
 from gitops_sm.plan.planner import plan
 from gitops_sm.plan.status import StatusReport, build_status, render_status_json, render_status_text
 
@@ -22,6 +24,7 @@ __all__ = [
     "PlanOptions",
     "StatusReport",
     "build_status",
+    "first_difference",
     "plan",
     "render",
     "render_status_json",

@@ -13,7 +13,6 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from enum import Enum
-from itertools import pairwise
 from typing import Any
 
 from rich import box
@@ -31,8 +30,7 @@ from gitops_sm.model import (
     SkippedDocument,
     Step,
 )
-
-SENSITIVE = "(sensitive)"
+from gitops_sm.redaction import SENSITIVE, is_pair_secret, looks_secret, redact, secret_in_text
 
 # Colours per action, used only when the caller asks for colour.
 _ACTION_STYLES: dict[Action, str] = {
@@ -50,67 +48,9 @@ _ACTION_STYLES: dict[Action, str] = {
 _PRIMARY_ROLES = ("job", "endpoint", "model", "endpoint_config", "target", "policy")
 
 
-# --------------------------------------------------------------------------- redaction
-
-# A key is secret when its letters and digits, lower-cased and run together, contain one of these
-# ("DB_PASSWORD", "AWS_SECRET_ACCESS_KEY", "apiKey", "private-key"), when a word ends in "token"
-# ("hfToken", "GITHUB_TOKEN"), or when two adjacent words form a secret pair ("x-api-key").
-_SECRET_SUBSTRINGS = (
-    "password",
-    "passwd",
-    "passphrase",
-    "secret",
-    "credential",
-    "apikey",
-    "privatekey",
-    "accesskey",
-)
-_SECRET_PAIRS = {("api", "key"), ("private", "key"), ("access", "key")}
-_ACRONYM_BOUNDARY = re.compile(r"([A-Z]+)([A-Z][a-z])")
-_CAMEL_BOUNDARY = re.compile(r"([a-z0-9])([A-Z])")
-_NAME_KEYS = ("Name", "Key", "name", "key")
-_VALUE_KEYS = ("Value", "value")
-
-
-def looks_secret(key: str) -> bool:
-    """True when a map key or variable name looks like it holds a secret (case-insensitive)."""
-    spaced = _CAMEL_BOUNDARY.sub(r"\1 \2", _ACRONYM_BOUNDARY.sub(r"\1 \2", key))
-    words = [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
-    compact = "".join(words)
-    if any(s in compact for s in _SECRET_SUBSTRINGS):
-        return True
-    # "token" only as a word ending, so "max_tokens" or "tokenizer" hyperparameters stay visible.
-    if any(w.endswith("token") for w in words):
-        return True
-    return any(pair in _SECRET_PAIRS for pair in pairwise(words))
-
-
-def _pair_is_secret(item: Any) -> bool:
-    """A ``{Name|Key: k, Value: v}`` entry (environment, tags, v1 hyperParameters) whose name is secret."""
-    if not isinstance(item, Mapping):
-        return False
-    name = next((item[k] for k in _NAME_KEYS if k in item), None)
-    has_value = any(k in item for k in _VALUE_KEYS)
-    return has_value and isinstance(name, str) and looks_secret(name)
-
-
-def redact(value: Any) -> Any:
-    """A copy of ``value`` with every secret-looking entry's value replaced by ``"(sensitive)"``.
-
-    Handles maps (``{"DB_PASSWORD": …}``) and name/value lists (``[{"name": "API_TOKEN", "value": …}]``)
-    at any depth. Used by the text and Markdown renderers, never by the JSON ones.
-    """
-    if isinstance(value, Mapping):
-        return {
-            k: (SENSITIVE if isinstance(k, str) and looks_secret(k) else redact(v)) for k, v in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return [_redact_pair(item) if _pair_is_secret(item) else redact(item) for item in value]
-    return value
-
-
-def _redact_pair(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (SENSITIVE if k in _VALUE_KEYS else v) for k, v in item.items()}
+# Redaction (what is secret, by key and by value shape) lives in gitops_sm.redaction; the names are
+# re-exported here for the renderers' callers.
+__all__ = ["SENSITIVE", "changed_fields", "looks_secret", "redact"]
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -206,9 +146,9 @@ def _leaves(value: Any, path: str, sensitive: bool) -> Iterator[tuple[str, Any, 
             yield from _leaves(child, _join(path, str(key)), sensitive or looks_secret(str(key)))
     elif isinstance(value, list | tuple) and value:
         for index, item in enumerate(value):
-            yield from _leaves(item, f"{path}[{index}]", sensitive or _pair_is_secret(item))
+            yield from _leaves(item, f"{path}[{index}]", sensitive or is_pair_secret(item))
     else:
-        yield path, value, sensitive
+        yield path, value, sensitive or (isinstance(value, str) and secret_in_text(value))
 
 
 def _shown(value: Any, sensitive: bool) -> str:
