@@ -80,6 +80,23 @@ MANIFEST_KINDS: dict[tuple[str, str], Kind] = {
     (API_ACK_AUTOSCALING, "ScalingPolicy"): Kind.SCALING_POLICY,
 }
 
+# Kinds of our API groups that exist upstream but gitops-sm does not manage: skipped (listed),
+# never an error. Any other kind under our apiVersions is an error with a did-you-mean, so a typo
+# ("Trainingjob") never makes a spec look like it left git (issue 7).
+UNMANAGED_MANIFEST_KINDS: dict[str, frozenset[str]] = {
+    API_V1: frozenset(),
+    API_ACK_SAGEMAKER: frozenset(
+        {
+            "App", "AppImageConfig", "DataQualityJobDefinition", "Domain", "FeatureGroup",
+            "InferenceComponent", "LabelingJob", "ModelBiasJobDefinition", "ModelExplainabilityJobDefinition",
+            "ModelPackage", "ModelPackageGroup", "ModelQualityJobDefinition", "MonitoringSchedule",
+            "NotebookInstance", "NotebookInstanceLifecycleConfig", "Pipeline", "PipelineExecution", "Space",
+            "UserProfile",
+        }
+    ),
+    API_ACK_AUTOSCALING: frozenset(),
+}
+
 
 @dataclass(frozen=True, kw_only=True)
 class JobKindInfo:

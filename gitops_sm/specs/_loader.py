@@ -9,9 +9,13 @@ walk without normalisation. One call reads the whole tree and never raises for b
    read; a root that is a file is loaded alone.
 2. parsing with line numbers (``_yaml``): file-level problems (not UTF-8, too large, syntax
    error) make the file contribute no documents.
-3. identity: unknown apiVersion, or a kind of a supported apiVersion that gitops-sm does not
-   manage, is *skipped* (listed, not an error); a missing/non-string apiVersion or kind, or an
-   invalid ``metadata.name``/``metadata.namespace``, is an error. Two documents with the same
+3. identity: a foreign apiVersion (``apps/v1``, ``v1``, other groups), or an upstream kind of
+   our groups that gitops-sm does not manage (``kinds.UNMANAGED_MANIFEST_KINDS``), is *skipped*
+   (listed, not an error); a near miss of our apiVersions (case, spaces, version, a few edits)
+   or an unknown kind under ours is an error with a did-you-mean, so a typo makes the pass
+   incomplete (no stop, delete or prune) instead of making a spec look like it left git; a
+   missing/non-string apiVersion or kind, or an invalid ``metadata.name``/``metadata.namespace``,
+   is an error. Two documents with the same
    address are both errors and neither is planned.
 4. ``_normalize.normalize_document`` turns each remaining document into a ``DesiredResource``.
 
@@ -22,6 +26,7 @@ line 1; empty documents inside a file with content are dropped silently.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import gc
 import hashlib
 import os
@@ -31,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_sm.errors import SpecError
-from gitops_sm.kinds import MANIFEST_KINDS, SUPPORTED_API_VERSIONS, Kind
+from gitops_sm.kinds import MANIFEST_KINDS, SUPPORTED_API_VERSIONS, UNMANAGED_MANIFEST_KINDS, Kind
 from gitops_sm.model import (
     Address,
     DesiredResource,
@@ -361,32 +366,122 @@ def _identify(doc: Document) -> tuple[Document, Kind, Address] | SkippedDocument
         problems.append(
             _issue(doc, ("apiVersion",), None, f"apiVersion must be a string, not {_describe(api_version)}")
         )
-    elif api_version not in SUPPORTED_API_VERSIONS:
-        return SkippedDocument(
-            source=doc.source,
-            api_version=api_version,
-            kind=kind if isinstance(kind, str) else None,
-            reason=f"apiVersion {api_version} is not managed by gitops-sm",
-        )
     if kind is None:
         problems.append(_issue(doc, (), None, "missing kind: every document needs apiVersion and kind"))
     elif not isinstance(kind, str):
         problems.append(_issue(doc, ("kind",), None, f"kind must be a string, not {_describe(kind)}"))
+    if isinstance(api_version, str) and api_version not in SUPPORTED_API_VERSIONS:
+        meant = near_miss_api_version(api_version, kind=kind if isinstance(kind, str) else None)
+        if meant is None:
+            return SkippedDocument(
+                source=doc.source,
+                api_version=api_version,
+                kind=kind if isinstance(kind, str) else None,
+                reason=f"apiVersion {api_version} is not managed by gitops-sm",
+            )
+        problems.append(
+            _issue(
+                doc,
+                ("apiVersion",),
+                _loose_address(doc, kind),
+                f"apiVersion {api_version!r} is not one gitops-sm reads, but it is close to one of ours; "
+                f'did you mean "{meant}"? (an error, not a skip: a typo must never look like a spec that left git)',
+            )
+        )
     if problems:
         return problems
     assert isinstance(api_version, str) and isinstance(kind, str)
     managed_kind = MANIFEST_KINDS.get((api_version, kind))
     if managed_kind is None:
-        return SkippedDocument(
-            source=doc.source,
-            api_version=api_version,
-            kind=kind,
-            reason=f"kind {kind} is not managed by gitops-sm",
-        )
+        if kind in UNMANAGED_MANIFEST_KINDS.get(api_version, frozenset()):
+            return SkippedDocument(
+                source=doc.source,
+                api_version=api_version,
+                kind=kind,
+                reason=f"kind {kind} is not managed by gitops-sm",
+            )
+        return [_issue(doc, ("kind",), _loose_address(doc, kind), unknown_kind_message(api_version, kind))]
     name, namespace, problems = _name_and_namespace(doc, data.get("metadata"))
     if problems or name is None:
         return problems
     return doc, managed_kind, Address(kind=kind, namespace=namespace, name=name)
+
+
+# --------------------------------------------------------------------------- near misses of ours
+
+
+def _squash(text: str) -> str:
+    """Lower case, no whitespace: how a typo'd apiVersion or kind is compared with ours."""
+    return "".join(text.split()).lower()
+
+
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+_NEAR_GROUP_DISTANCE = 3  # sagemaker.aws.amazon.con, sagemaker.aws.amazon.com., sagemaker.service.k8s.aws
+_OUR_WORDS = ("sagemaker", "applicationautoscaling")
+
+
+def near_miss_api_version(api_version: str, *, kind: str | None) -> str | None:
+    """The supported apiVersion that ``api_version`` (not itself supported) is a near miss of, or None.
+
+    A near miss: our group in another case or with spaces, another version of our group
+    (``v1beta1``, ``V1``), a group within a few edits of ours (``amazon.con``), or any group that
+    names SageMaker / Application Auto Scaling. Everything else (``apps/v1``, ``v1``, other groups,
+    ACK's other services) is foreign and skipped.
+    """
+    squashed = _squash(api_version)
+    group, _, _version = squashed.rpartition("/")
+    if not group:
+        group = squashed  # "sagemaker.aws.amazon.com" with no version
+    ranked: list[tuple[int, int, str]] = []
+    for supported in SUPPORTED_API_VERSIONS:
+        our_group = supported.rpartition("/")[0]
+        distance = _edit_distance(group, our_group)
+        named = any(word in group.replace("-", "") for word in _OUR_WORDS)
+        if distance <= _NEAR_GROUP_DISTANCE or (named and distance <= len(our_group) // 2):
+            knows_kind = kind is not None and any(
+                _squash(k) == _squash(kind) for (v, k) in MANIFEST_KINDS if v == supported
+            )
+            ranked.append((distance, 0 if knows_kind else 1, supported))
+    if not ranked and any(word in group for word in _OUR_WORDS):
+        ranked = [(0, 0, SUPPORTED_API_VERSIONS[0])]
+    return min(ranked)[2] if ranked else None
+
+
+def unknown_kind_message(api_version: str, kind: str) -> str:
+    """``kind "Trainingjob" is not a kind of …; did you mean "TrainingJob"?``."""
+    known = sorted(
+        {k for (v, k) in MANIFEST_KINDS if v == api_version} | UNMANAGED_MANIFEST_KINDS.get(api_version, frozenset())
+    )
+    exact = [k for k in known if _squash(k) == _squash(kind)]
+    close = exact or difflib.get_close_matches(kind.strip(), known, n=1, cutoff=0.6)
+    if not close:
+        lowered = {k.lower(): k for k in known}
+        close = [lowered[m] for m in difflib.get_close_matches(_squash(kind), list(lowered), n=1, cutoff=0.6)]
+    message = f"kind {kind!r} is not a kind of {api_version}"
+    elsewhere = sorted(v for (v, k) in MANIFEST_KINDS if k == kind and v != api_version)
+    if elsewhere:
+        message += f" ({kind} is a kind of {', '.join(elsewhere)})"
+    if close:
+        return f'{message}; did you mean "{close[0]}"? (an error, not a skip: a typo must never look like a spec that left git)'
+    managed = sorted(k for (v, k) in MANIFEST_KINDS if v == api_version)
+    return f"{message}; gitops-sm manages: {', '.join(managed)}"
+
+
+def _loose_address(doc: Document, kind: object) -> str | None:
+    """The address a document would have, when its metadata is valid (for error entries)."""
+    name, namespace, problems = _name_and_namespace(doc, doc.data.get("metadata") if isinstance(doc.data, dict) else None)
+    if problems or name is None or not isinstance(kind, str):
+        return None
+    return str(Address(kind=kind.strip() or "?", namespace=namespace, name=name))
 
 
 def _address_if_known(doc: Document) -> str | None:
