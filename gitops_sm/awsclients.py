@@ -97,6 +97,7 @@ class CallCounter:
         self._lock = threading.Lock()
         self._calls: list[CallRecord] = []
         self._attempts = 0
+        self._request_ids: dict[str, str] = {}
 
     def attach(self, client: Any, *, service: str, region: str) -> None:
         """Register this counter's hooks on one boto3 client."""
@@ -111,9 +112,22 @@ class CallCounter:
             with self._lock:
                 self._attempts += 1
 
+        def on_response(**kwargs: Any) -> None:
+            parsed = kwargs.get("parsed") or {}
+            request_id = (parsed.get("ResponseMetadata") or {}).get("RequestId") if isinstance(parsed, dict) else None
+            if request_id:
+                with self._lock:
+                    self._request_ids[getattr(kwargs.get("model"), "name", "?")] = str(request_id)
+
         events = client.meta.events
         events.register("before-call", on_call)
         events.register("before-send", on_send)
+        events.register("after-call", on_response)
+
+    def last_request_id(self, operation: str) -> str | None:
+        """The AWS request id of the latest response (success or error) to ``operation``."""
+        with self._lock:
+            return self._request_ids.get(operation)
 
     @property
     def total(self) -> int:

@@ -387,3 +387,119 @@ def sandbox_serve(host: str, port: int, state_file: Path | None) -> None:
     except ImportError as exc:
         raise ConfigError("the sandbox needs the sandbox extra: pip install 'gitops-sm[sandbox]'") from exc
     sandbox.serve(host=host, port=port, state_file=state_file)
+
+
+# --------------------------------------------------------------------------- reconcile (the CronJob pass)
+
+
+def _git_token(token_file: Path | None) -> str | None:
+    """The git token: ``--git-token-file`` (a mounted secret), else ``GIT_TOKEN`` / ``GITOPS_SM_GIT_TOKEN``."""
+    if token_file is not None:
+        try:
+            return token_file.read_text(encoding="utf-8").strip() or None
+        except OSError as exc:
+            raise ConfigError(f"--git-token-file {token_file}: cannot read it ({exc.strerror})") from exc
+    return os.environ.get("GIT_TOKEN") or os.environ.get("GITOPS_SM_GIT_TOKEN") or None
+
+
+class _PassPrinter:
+    """Prints reconcile's events: JSON lines (one object per line) or a rich view on a terminal."""
+
+    def __init__(self, *, json_lines: bool, secrets: tuple[str, ...], console: Console) -> None:
+        self.json_lines = json_lines
+        self.secrets = secrets
+        self.console = console
+
+    def __call__(self, event: Any) -> None:
+        from gitops_sm.gitrepo import redact
+
+        if self.json_lines:
+            stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            line = json.dumps({"time": stamp, **event.to_dict()}, ensure_ascii=False, default=str)
+            click.echo(redact(line, self.secrets))
+            return
+        style = {"error": "bold red", "warning": "yellow"}.get(event.level.value, "")
+        text = redact(event.message, self.secrets)
+        prefix = {"error": "x ", "warning": "! "}.get(event.level.value, "  ")
+        self.console.print(f"{prefix}{text}", style=style or None, markup=False, highlight=False)
+
+
+@main.command("reconcile")
+@click.option("--repo", envvar="GITOPS_SM_REPO", required=True,
+              help="Git URL (https, ssh) or local path of the spec repository.")
+@click.option("--branch", envvar="GITOPS_SM_BRANCH", default="main", show_default=True, help="Spec branch.")
+@click.option("--path", "spec_path", envvar="GITOPS_SM_PATH", default="", help="Only the specs under this folder (a shard).")
+@click.option("--status-branch", envvar="GITOPS_SM_STATUS_BRANCH", default=None,
+              help="Commit status files to this orphan branch instead of the spec branch.")
+@click.option("--dry-run", is_flag=True, help="Plan and show status changes; apply, commit and push nothing.")
+@click.option("--git-token-file", type=click.Path(path_type=Path, dir_okay=False), envvar="GIT_TOKEN_FILE",
+              help="File holding the git token (else the GIT_TOKEN environment variable).")
+@click.option("--git-username", envvar="GIT_USERNAME", default="x-access-token", show_default=True,
+              help="User name sent with the token over HTTPS.")
+@click.option("--ssh-key-file", type=click.Path(path_type=Path, dir_okay=False), envvar="GIT_SSH_KEY_FILE",
+              help="SSH private key for ssh:// or git@ URLs.")
+@click.option("--known-hosts-file", type=click.Path(path_type=Path, dir_okay=False), envvar="GIT_SSH_KNOWN_HOSTS",
+              help="known_hosts for --ssh-key-file (host keys are then checked strictly).")
+@click.option("--committer-name", envvar="GITOPS_SM_COMMITTER_NAME", default="gitops-sm", show_default=True)
+@click.option("--committer-email", envvar="GITOPS_SM_COMMITTER_EMAIL", default="gitops-sm@localhost", show_default=True)
+@click.option("--push-attempts", type=click.IntRange(1, 20), default=5, show_default=True,
+              help="Pushes tried (fetch + rebase between them) before giving up.")
+@click.option("--workdir", type=click.Path(path_type=Path, file_okay=False), envvar="GITOPS_SM_WORKDIR",
+              help="Where the clone goes (default: the system temp folder).")
+@click.option("--no-ledger", is_flag=True, help="Ignore the status files' ledger (read everything from AWS).")
+@click.option("--output", "-o", type=click.Choice(["auto", "json", "text"]), default="auto", show_default=True,
+              help="auto: JSON lines when stdout is not a terminal, a rich view when it is.")
+@aws_options
+@plan_options
+def reconcile_command(repo: str, branch: str, spec_path: str, status_branch: str | None, dry_run: bool,
+                      git_token_file: Path | None, git_username: str, ssh_key_file: Path | None,
+                      known_hosts_file: Path | None, committer_name: str, committer_email: str, push_attempts: int,
+                      workdir: Path | None, no_ledger: bool, output: str, sandbox: bool, region: str | None,
+                      profile: str | None, retry_mode: str, max_attempts: int, prune: bool, prune_threshold: int,
+                      allow_mass_prune: bool, adopt: tuple[str, ...]) -> None:
+    """One CronJob pass: clone REPO, plan, apply, commit status files back, push."""
+    from gitops_sm import gitrepo, reconcile
+
+    token = _git_token(git_token_file)
+    auth = gitrepo.GitAuth(token=token, username=git_username, ssh_key_file=ssh_key_file,
+                           known_hosts_file=known_hosts_file)
+    console = _stdout(False)
+    printer = _PassPrinter(json_lines=output == "json" or (output == "auto" and not console.is_terminal),
+                           secrets=auth.secrets, console=console)
+    identity = gitrepo.Identity(name=committer_name, email=committer_email)
+    try:
+        with _sandbox_if(sandbox) as url:
+            if sandbox:
+                repo = _sandbox_repo(repo=repo, branch=branch, identity=identity, printer=printer)
+            options = reconcile.ReconcileOptions(
+                repo=repo, branch=branch, path=spec_path, status_branch=status_branch, dry_run=dry_run,
+                push_attempts=push_attempts, identity=identity, auth=auth, workdir=workdir, use_ledger=not no_ledger,
+            )
+            settings = _settings(sandbox_url=url, region=region, profile=profile, retry_mode=retry_mode,
+                                 max_attempts=max_attempts, prune=prune, prune_threshold=prune_threshold,
+                                 allow_mass_prune=allow_mass_prune, adopt=adopt)
+            result = reconcile.run(options=options, settings=settings, clients=app.make_clients(settings),
+                                   emit=printer)
+    except GitopsSmError as exc:
+        printer(reconcile.PassEvent(event="pass-finished", level=reconcile.Level.ERROR, outcome="error",
+                                    message=f"{type(exc).__name__}: {exc}", fields={"exit_code": EXIT_ERROR}))
+        sys.exit(EXIT_ERROR)
+    sys.exit(result.exit_code)
+
+
+def _sandbox_repo(*, repo: str, branch: str, identity: Any, printer: _PassPrinter) -> str:
+    """``--sandbox`` with a spec folder that is not a git repository: reconcile a sandbox copy of it."""
+    from gitops_sm import gitrepo, reconcile
+
+    path = Path(repo)
+    if "://" in repo or not path.is_dir() or gitrepo.repository_top(path=path) is not None:
+        return repo
+    state = os.environ.get(SANDBOX_STATE_ENV)
+    bare = (Path(state).parent if state else Path(".")) / ".gitops-sm-sandbox.git"
+    gitrepo.seed_from_directory(source=path.resolve(), bare=bare.resolve(), branch=branch, identity=identity)
+    printer(reconcile.PassEvent(
+        event="sandbox",
+        message=f"{repo} is not a git repository: reconciling a copy of it in {bare} "
+        f"(see its status commits with: git --git-dir {bare} log)",
+    ))
+    return str(bare.resolve())
