@@ -25,7 +25,7 @@ import datetime as dt
 import hashlib
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -50,6 +50,7 @@ from gitops_sm.plan.statusfiles import (
 )
 
 SKIP_CI = "[skip ci]"
+MAX_APPLY_ROUNDS = 3  # applies per pass: the first plan, then steps that apply itself made safe
 _PAST = {
     Action.CREATE: "created",
     Action.UPDATE: "updated",
@@ -122,7 +123,8 @@ class ReconcileResult:
 
     locked_out: bool = False
     spec_commit: str | None = None
-    plan: Plan | None = None
+    plan: Plan | None = None  # what the pass set out to do
+    final_plan: Plan | None = None  # planned from the last observation (what is left for later passes)
     apply: ApplyResult | None = None
     status_commit: str | None = None
     pushed: bool = False
@@ -162,10 +164,12 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def commit_message(*, result: ApplyResult | None, the_plan: Plan, changed: int, spec_commit: str | None) -> str:
+def commit_message(
+    *, rounds: Sequence[tuple[Plan, ApplyResult]], changed: int, spec_commit: str | None
+) -> str:
     """``gitops-sm: 2 created, 1 updated (specs 1a2b3c4) [skip ci]``."""
     counts: dict[str, int] = {}
-    if result is not None:
+    for the_plan, result in rounds:
         actions = {c.address: c.action for c in the_plan.resource_changes}
         for change in result.changes:
             if change.outcome is Outcome.APPLIED and actions.get(change.address) in _PAST:
@@ -301,36 +305,42 @@ def _run_locked(
             emit(PassEvent(event="ledger", level=Level.WARNING, message=problem))
         ledger = StatusLedger(docs.values()) if options.use_ledger else None
         before = clients.counter.total
-        planned = _plan_once(spec_root=spec_root, settings=settings, clients=clients, ledger=ledger, commit=commit)
-        if ledger is not None and planned.plan.has_changes and _mutation_rests_on_ledger(planned):
-            emit(PassEvent(event="ledger", message="a planned change touches recorded state: reading it from AWS again"))
-            planned = _plan_once(
-                spec_root=spec_root, settings=settings, clients=clients, ledger=TerminalJobsLedger(ledger), commit=commit
-            )
-        _emit_plan(planned.plan, emit)
 
-        result: ApplyResult | None = None
-        final = planned.observed
-        if planned.plan.has_changes and not options.dry_run:
-            result = app.apply_plan(
+        def plan_safely(round_: int) -> _Planned:
+            planned = _plan_once(spec_root=spec_root, settings=settings, clients=clients, ledger=ledger, commit=commit)
+            if ledger is not None and planned.plan.has_changes and _mutation_rests_on_ledger(planned):
+                emit(PassEvent(event="ledger", message="a planned change touches recorded state: reading it from AWS again"))
+                planned = _plan_once(spec_root=spec_root, settings=settings, clients=clients,
+                                     ledger=TerminalJobsLedger(ledger), commit=commit)
+            _emit_plan(planned.plan, emit, round_=round_)
+            return planned
+
+        planned = first = plan_safely(1)
+        rounds: list[tuple[Plan, ApplyResult]] = []
+        while planned.plan.has_changes and not options.dry_run and len(rounds) < MAX_APPLY_ROUNDS:
+            applied_now = app.apply_plan(
                 the_plan=planned.plan, clients=clients, allow_errors=True,
                 on_event=_step_logger(emit=emit, clients=clients, lock=lock),
             )
-            final = observe(
-                desired=planned.load.resources, clients=clients, default_region=planned.region,
-                include_unlisted_owned=False, ledger=ledger,
-            )
+            rounds.append((planned.plan, applied_now))
+            # Observe again: for the status files, and for steps this apply made safe (an endpoint
+            # that is InService now can get its autoscaling in the same pass).
+            planned = plan_safely(len(rounds) + 1)
+            if not applied_now.ok:
+                break
+        final = planned.observed
+        result = ApplyResult(changes=tuple(c for _, r in rounds for c in r.changes)) if rounds else None
         report = build_status(load=planned.load, observed=final, default_region=planned.region)
-        actions = {c.address: c.action for c in planned.plan.resource_changes}
-        applied = {
-            c.address: {
-                "action": actions[c.address].value,
-                "outcome": c.outcome.value,
-                "error": f"{c.error_code}: {c.error_message}" if c.error_code or c.error_message else None,
-            }
-            for c in (result.changes if result else ())
-            if c.outcome is not Outcome.NOTHING and c.address in actions
-        }
+        applied: dict[str, dict[str, Any]] = {}
+        for round_plan, round_result in rounds:
+            actions = {c.address: c.action for c in round_plan.resource_changes}
+            for c in round_result.changes:
+                if c.outcome is not Outcome.NOTHING and c.address in actions:
+                    applied[c.address] = {
+                        "action": actions[c.address].value,
+                        "outcome": c.outcome.value,
+                        "error": f"{c.error_code}: {c.error_message}" if c.error_code or c.error_message else None,
+                    }
         now = clock()
         built = build_status_files(
             report=report, load=planned.load, observed=final, default_region=planned.region, previous=docs,
@@ -370,16 +380,16 @@ def _run_locked(
                            message=f"dry run: {len(would)} status file(s) would change; nothing applied, committed or pushed",
                            fields={"files": would}))
             return _finish(emit, ReconcileResult(
-                spec_commit=commit, plan=planned.plan, apply=None, files_changed=tuple(would), aws_calls=calls,
+                spec_commit=commit, plan=first.plan, final_plan=planned.plan, apply=None, files_changed=tuple(would), aws_calls=calls,
                 calls_by_operation=by_operation))
 
         changed = write_files()
-        message = commit_message(result=result, the_plan=planned.plan, changed=len(changed), spec_commit=commit)
+        message = commit_message(rounds=rounds, changed=len(changed), spec_commit=commit)
         made = gitrepo.commit_paths(status, paths=[STATUS_DIR], message=message, identity=options.identity) if changed else None
         if made is None:
             emit(PassEvent(event="commit", outcome="unchanged", message="status files unchanged: no commit"))
             return _finish(emit, ReconcileResult(
-                spec_commit=commit, plan=planned.plan, apply=result, aws_calls=calls, calls_by_operation=by_operation))
+                spec_commit=commit, plan=first.plan, final_plan=planned.plan, apply=result, aws_calls=calls, calls_by_operation=by_operation))
         emit(PassEvent(event="commit", outcome="committed", message=f"{message} ({made[:12]}, {len(changed)} file(s))",
                        fields={"commit": made, "files": len(changed)}))
 
@@ -408,7 +418,7 @@ def _run_locked(
             fields={"commit": pushed.commit, "attempts": pushed.attempts, "rebased": pushed.rebased},
         ))
         return _finish(emit, ReconcileResult(
-            spec_commit=commit, plan=planned.plan, apply=result, status_commit=pushed.commit,
+            spec_commit=commit, plan=first.plan, final_plan=planned.plan, apply=result, status_commit=pushed.commit,
             pushed=pushed.pushed, files_changed=tuple(changed), aws_calls=calls, calls_by_operation=by_operation))
     finally:
         spec.close()
@@ -423,10 +433,13 @@ def _by_operation(clients: ClientFactory, *, since: int) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def _emit_plan(the_plan: Plan, emit: Callable[[PassEvent], None]) -> None:
+def _emit_plan(the_plan: Plan, emit: Callable[[PassEvent], None], *, round_: int) -> None:
     summary = {k: v for k, v in the_plan.summary.items() if v}
-    emit(PassEvent(event="plan", message="plan: " + (", ".join(f"{v} {k}" for k, v in summary.items()) or "nothing"),
-                   fields={"summary": summary}))
+    if round_ > 1 and not the_plan.has_changes:
+        return  # the re-observation after the last apply: its waits were reported already
+    head = "plan" if round_ == 1 else f"plan (round {round_}, after apply)"
+    emit(PassEvent(event="plan", message=f"{head}: " + (", ".join(f"{v} {k}" for k, v in summary.items()) or "nothing"),
+                   fields={"summary": summary, "round": round_}))
     for change in the_plan.resource_changes:
         if change.action is Action.NOOP:
             continue
