@@ -36,6 +36,7 @@ from typing import Any
 from gitops_sm import kinds
 from gitops_sm.kinds import Kind
 from gitops_sm.model import (
+    JOB_OBSERVED_TYPES,
     DesiredResource,
     JsonDict,
     LoadResult,
@@ -45,7 +46,7 @@ from gitops_sm.model import (
     policy_key,
 )
 from gitops_sm.observe import LIST_SUMMARY
-from gitops_sm.plan.health import JOB_OBSERVED_TYPES, scaling_units
+from gitops_sm.plan.health import scaling_units
 from gitops_sm.plan.status import STATUS_DIR, ResourceStatus, StatusReport, status_file_path
 
 STATUS_FILE_FORMAT_VERSION = 1
