@@ -39,6 +39,7 @@ from botocore.exceptions import (
 
 from gitops_sm.botocoredata import new_botocore_session
 from gitops_sm.errors import AwsError
+from gitops_sm.redaction import scrub_text
 
 RetryMode = Literal["standard", "adaptive"]
 RETRY_MODES: tuple[RetryMode, ...] = ("standard", "adaptive")
@@ -246,7 +247,11 @@ def error_code(exc: BaseException) -> str:
 
 
 def error_message(exc: BaseException) -> str:
-    """The AWS error message of a botocore exception, without request details."""
+    """The AWS error message of a botocore exception, without request details, URL passwords or tokens."""
+    return scrub_text(_raw_error_message(exc))
+
+
+def _raw_error_message(exc: BaseException) -> str:
     if isinstance(exc, ClientError):
         error: Mapping[str, Any] = exc.response.get("Error", {})
         return str(error.get("Message", "")) or str(exc)

@@ -21,12 +21,14 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from gitops_sm import __version__, app
 from gitops_sm.errors import ConfigError, GitopsSmError
 from gitops_sm.execute import ApplyResult, ExecEvent, ExecEventKind
 from gitops_sm.model import Plan
 from gitops_sm.plan import DEFAULT_PRUNE_THRESHOLD, render, render_status_json, render_status_text
+from gitops_sm.redaction import scrub_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -118,7 +120,7 @@ def _settings(
 
 
 def _fail(exc: GitopsSmError) -> None:
-    _stderr().print(f"[bold red]Error:[/] {exc}", markup=True)
+    _stderr().print(f"[bold red]Error:[/] {escape(scrub_text(str(exc)))}", markup=True)
     sys.exit(EXIT_ERROR)
 
 
@@ -153,13 +155,24 @@ def validate(path: Path, output: str, no_color: bool) -> None:
 
 def _emit_plan(the_plan: Plan, *, output: str, out: Path | None, no_color: bool, verbose: bool) -> None:
     if out is not None:
-        out.write_text(render.render_plan_json(the_plan) + "\n", encoding="utf-8")
+        _write_private(out, render.render_plan_json(the_plan) + "\n")
     if output == "json":
         click.echo(render.render_plan_json(the_plan, redacted=True))
     elif output == "markdown":
         click.echo(render.render_plan_markdown(the_plan))
     else:
         render.render_plan_text(the_plan, console=_stdout(no_color), color=not no_color, verbose=verbose)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (0600): the exact plan holds every secret."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            os.fchmod(stream.fileno(), 0o600)  # an existing file keeps its mode otherwise
+            stream.write(text)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the plan file {path}: {exc.strerror or exc}") from exc
 
 
 def _plan_exit(the_plan: Plan, *, detailed: bool) -> int:

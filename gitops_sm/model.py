@@ -18,6 +18,7 @@ from typing import Any
 
 from gitops_sm.errors import PlanError
 from gitops_sm.kinds import Kind
+from gitops_sm.redaction import scrub_text
 
 PLAN_FORMAT_VERSION = 1
 
@@ -89,7 +90,7 @@ class Issue:
             parts.append(self.address)
         if self.path:
             parts.append(self.path)
-        parts.append(self.message)
+        parts.append(scrub_text(self.message))
         return ": ".join(parts)
 
     def to_dict(self) -> JsonDict:
@@ -97,7 +98,7 @@ class Issue:
             "source": str(self.source) if self.source else None,
             "address": self.address,
             "path": self.path,
-            "message": self.message,
+            "message": scrub_text(self.message),  # a URL's password or a token never leaves in a message
         }
 
     @classmethod

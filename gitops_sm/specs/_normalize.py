@@ -71,6 +71,7 @@ from gitops_sm.kinds import (
     Kind,
 )
 from gitops_sm.model import Address, AwsRequest, DesiredResource, Issue
+from gitops_sm.redaction import hide_values, is_sensitive_at, scrub_text
 from gitops_sm.specs._document import Document, FieldPath, format_path
 from gitops_sm.specs._naming import content_hash, fit_name, hashed_name
 from gitops_sm.specs._shapes import (
@@ -198,8 +199,15 @@ class _Normalizer:
         for problem in self.problems:  # the same tag problem is found once per request it is copied into
             if (problem.path, problem.message) not in seen:
                 seen.add((problem.path, problem.message))
-                issues.append(self._issue(problem.path, problem.message))
+                issues.append(self._issue(problem.path, self._without_secrets(problem)))
         return tuple(issues)
+
+    def _without_secrets(self, problem: Problem) -> str:
+        """The message, with the value quoted in it hidden when the field is secret (by key or shape)."""
+        data = self.doc.data
+        if not is_sensitive_at(problem.path, data):
+            return scrub_text(problem.message)
+        return hide_values(problem.message, _values_at(data, problem.path))
 
     # ------------------------------------------------------------------ metadata, region, endpoint
 
@@ -994,6 +1002,23 @@ class _Normalizer:
         return _Built(
             requests=[request], names={f"policy:{rid}": str(policy)}, spec_hash=spec_hash, explicit_name=True
         )
+
+
+def _values_at(data: Any, path: FieldPath) -> list[Any]:
+    """The scalar(s) at ``path`` in a document: the value itself, or a ``{name, value}`` pair's value."""
+    node = data
+    for part in path:
+        if isinstance(part, int):
+            if not (isinstance(node, list) and 0 <= part < len(node)):
+                return []
+            node = node[part]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return []
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k in ("value", "Value")]
+    return [node]
 
 
 def _view(service: str, operation: str, params: Mapping[str, Any], user_tags: Any) -> dict[str, Any]:
