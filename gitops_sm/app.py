@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from gitops_sm.awsclients import ClientFactory, RetryMode
 from gitops_sm.errors import ConfigError, PlanError, PlanMismatchError, StalePlanError
 from gitops_sm.execute import ApplyResult, ExecEvent, execute
 from gitops_sm.kinds import JOB_KINDS, TERMINAL_JOB_STATUSES, Kind
-from gitops_sm.model import Action, Address, DesiredResource, LoadResult, ObservedState, Plan
+from gitops_sm.model import Action, Address, ClusterState, DesiredResource, LoadResult, ObservedState, Plan
 from gitops_sm.observe import describe_job, observe
 from gitops_sm.observe.logs import LogEvent, stream_log_events
 from gitops_sm.plan import (
@@ -50,6 +50,7 @@ class Settings:
     allow_mass_prune: bool = False
     adopt: frozenset[str] = field(default_factory=frozenset)
     kube: kube.KubeSettings = field(default_factory=kube.KubeSettings)
+    cluster_namespaces: tuple[str, ...] = ()  # where to read operator CRs; empty: all namespaces
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,8 +108,18 @@ def plan_options(*, settings: Settings, region: str) -> PlanOptions:
     )
 
 
-def plan_pass(*, spec_root: Path, settings: Settings, clients: ClientFactory) -> PlanOutcome:
-    """Load, observe and plan once."""
+def observe_cluster(*, settings: Settings, cluster: kube.Cluster | kube.NoCluster | None = None) -> ClusterState:
+    """The operators' CR state (empty without a cluster). ``cluster`` None: connect now, silently."""
+    found = connect_cluster(settings) if cluster is None else cluster
+    if isinstance(found, kube.NoCluster):
+        return ClusterState()
+    return kube.read_cluster_state(found, namespaces=settings.cluster_namespaces)
+
+
+def plan_pass(
+    *, spec_root: Path, settings: Settings, clients: ClientFactory, cluster: kube.Cluster | kube.NoCluster | None = None
+) -> PlanOutcome:
+    """Load, observe (SageMaker and the cluster's CRs) and plan once."""
     loaded = load(spec_root=spec_root)
     region = default_region(settings=settings, clients=clients)
     before = clients.counter.total
@@ -118,6 +129,7 @@ def plan_pass(*, spec_root: Path, settings: Settings, clients: ClientFactory) ->
         default_region=region,
         include_unlisted_owned=settings.prune,
     )
+    observed = replace(observed, cluster=observe_cluster(settings=settings, cluster=cluster))
     the_plan = plan(
         load=loaded,
         observed=observed,
@@ -159,6 +171,7 @@ def settings_for_saved_plan(saved: Plan, settings: Settings) -> Settings:
         allow_mass_prune=bool(opts.get("allow_mass_prune", False)),
         adopt=frozenset(opts.get("adopt") or ()),
         kube=settings.kube,
+        cluster_namespaces=settings.cluster_namespaces,
     )
 
 
@@ -238,11 +251,15 @@ def wait_until_converged(
         sleep(poll_seconds)
 
 
-def status_pass(*, spec_root: Path, settings: Settings, clients: ClientFactory) -> tuple[LoadResult, StatusReport]:
-    """Load specs and observe, then describe every resource in the seed's status vocabulary."""
+def status_pass(
+    *, spec_root: Path, settings: Settings, clients: ClientFactory, cluster: kube.Cluster | kube.NoCluster | None = None
+) -> tuple[LoadResult, StatusReport]:
+    """Load specs and observe, then describe every resource in the seed's status vocabulary
+    (with the operator CR that also manages it, if any)."""
     loaded = load(spec_root=spec_root)
     region = default_region(settings=settings, clients=clients)
     observed = observe(desired=loaded.resources, clients=clients, default_region=region)
+    observed = replace(observed, cluster=observe_cluster(settings=settings, cluster=cluster))
     return loaded, build_status(load=loaded, observed=observed, default_region=region)
 
 

@@ -172,3 +172,46 @@ ENDPOINT_TRANSITIONAL = frozenset(
 MODEL_NAME_MAX = 63
 ENDPOINT_NAME_MAX = 63
 ENDPOINT_CONFIG_NAME_MAX = 63
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperatorKind:
+    """One CR kind of an in-cluster operator that gitops-sm reads (cluster CR state)."""
+
+    group: str
+    version: str
+    kind: str
+    plural: str
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}.{self.api_version}"
+
+
+# Every CR kind of the original operator, ACK SageMaker and ACK Application Auto Scaling we read.
+OPERATOR_KINDS: tuple[OperatorKind, ...] = tuple(
+    OperatorKind(group=api.partition("/")[0], version=api.partition("/")[2], kind=kind, plural=plural)
+    for api, kind, plural in (
+        (API_V1, "TrainingJob", "trainingjobs"),
+        (API_V1, "HyperparameterTuningJob", "hyperparametertuningjobs"),
+        (API_V1, "BatchTransformJob", "batchtransformjobs"),
+        (API_V1, "ProcessingJob", "processingjobs"),
+        (API_V1, "HostingDeployment", "hostingdeployments"),
+        (API_V1, "HostingAutoscalingPolicy", "hostingautoscalingpolicies"),
+        (API_V1, "Model", "models"),
+        (API_V1, "EndpointConfig", "endpointconfigs"),
+        (API_ACK_SAGEMAKER, "TrainingJob", "trainingjobs"),
+        (API_ACK_SAGEMAKER, "HyperParameterTuningJob", "hyperparametertuningjobs"),
+        (API_ACK_SAGEMAKER, "TransformJob", "transformjobs"),
+        (API_ACK_SAGEMAKER, "ProcessingJob", "processingjobs"),
+        (API_ACK_SAGEMAKER, "Model", "models"),
+        (API_ACK_SAGEMAKER, "EndpointConfig", "endpointconfigs"),
+        (API_ACK_SAGEMAKER, "Endpoint", "endpoints"),
+        (API_ACK_AUTOSCALING, "ScalableTarget", "scalabletargets"),
+        (API_ACK_AUTOSCALING, "ScalingPolicy", "scalingpolicies"),
+    )
+)

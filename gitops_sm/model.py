@@ -320,6 +320,109 @@ class ObservedResource:
         return view
 
 
+# --------------------------------------------------------------------------- cluster CR state
+
+
+@dataclass(frozen=True, kw_only=True, order=True)
+class ClusterRef:
+    """One AWS resource an in-cluster CR manages. ``region`` is None when the CR does not say
+    (then it matches that name in every region)."""
+
+    type: ObservedType
+    name: str
+    region: str | None = None
+
+    def matches(self, *, region: str, type_: ObservedType, name: str) -> bool:
+        return self.type is type_ and self.name == name and (self.region is None or self.region == region)
+
+    def to_dict(self) -> JsonDict:
+        return {"type": self.type.value, "name": self.name, "region": self.region}
+
+
+# Operator finalizers whose deletion handler deletes/stops the AWS resource, and ACK's retain policy.
+V1_FINALIZER = "sagemaker-operator-finalizer"
+ACK_DELETION_POLICY = "services.k8s.aws/deletion-policy"
+ACK_DELETION_POLICY_RETAIN = "retain"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterResource:
+    """An operator CR read from the cluster, as plain values: who it is and what it manages.
+
+    ``state`` is the CR's own view of its resource (v1 ``status.*Status``; ACK: ``Synced``,
+    ``Terminal`` or ``Pending`` from its conditions), ``message`` the v1 ``status.additional`` or the
+    ACK ``ACK.Terminal`` / ``ACK.ResourceSynced`` condition message."""
+
+    api_version: str
+    kind: str
+    namespace: str
+    name: str
+    uid: str = ""
+    resource_version: str = ""
+    manages: tuple[ClusterRef, ...] = ()
+    state: str | None = None
+    message: str | None = None
+    finalizers: tuple[str, ...] = ()
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    deleting: bool = False
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}/{self.namespace}/{self.name}"
+
+    @property
+    def is_ack(self) -> bool:
+        return self.api_version.split("/")[0].endswith(".services.k8s.aws")
+
+    @property
+    def retains(self) -> bool:
+        """Deleting this CR leaves its AWS resources alone (no v1 finalizer / ACK retain policy)."""
+        if self.is_ack:
+            return self.annotations.get(ACK_DELETION_POLICY) == ACK_DELETION_POLICY_RETAIN
+        return V1_FINALIZER not in self.finalizers
+
+    @property
+    def released(self) -> bool:
+        """Being deleted in a way that leaves AWS alone: its operator no longer manages anything."""
+        return self.deleting and self.retains
+
+    def to_dict(self) -> JsonDict:
+        return {
+            "address": self.address,
+            "api_version": self.api_version,
+            "uid": self.uid,
+            "manages": [m.to_dict() for m in self.manages],
+            "state": self.state,
+            "message": self.message,
+            "deleting": self.deleting,
+            "retains": self.retains,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterState:
+    """Every operator CR a pass read. ``source`` is None when no cluster is configured."""
+
+    source: str | None = None
+    resources: tuple[ClusterResource, ...] = ()
+    kinds: tuple[str, ...] = ()  # "HostingDeployment.sagemaker.aws.amazon.com/v1" of the CRDs found
+
+    def managing(self, *, region: str, type_: ObservedType, name: str) -> ClusterResource | None:
+        """The CR (not released) that manages ``name``, if any."""
+        for cr in self.resources:
+            if not cr.released and any(m.matches(region=region, type_=type_, name=name) for m in cr.manages):
+                return cr
+        return None
+
+    def at_address(self, address: str) -> ClusterResource | None:
+        return next((cr for cr in self.resources if cr.address == address and not cr.released), None)
+
+    def without(self, addresses: Iterable[str]) -> ClusterState:
+        drop = set(addresses)
+        kept = tuple(cr for cr in self.resources if cr.address not in drop)
+        return ClusterState(source=self.source, resources=kept, kinds=self.kinds)
+
+
 @dataclass(frozen=True, kw_only=True)
 class ObservedState:
     """Everything a pass read. ``listed`` holds the (region, type) pairs that were listed in full,
@@ -329,6 +432,7 @@ class ObservedState:
     resources: tuple[ObservedResource, ...] = ()
     listed: frozenset[tuple[str, str]] = frozenset()
     errors: tuple[Issue, ...] = ()
+    cluster: ClusterState = field(default_factory=ClusterState)
     _index: dict[tuple[str, str, str], ObservedResource] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )

@@ -9,6 +9,9 @@ Called by ``gitops_sm.app``. Public face:
   (``ClusterNotFoundError`` for 404, ``ClusterConflictError`` for 409). Code elsewhere that uses a
   :class:`Cluster`'s API objects (the reconcile Lease) wraps its calls in :func:`api_call`.
 * :data:`REQUEST_TIMEOUT`: pass as ``_request_timeout`` so a dead API server cannot hang a pass.
+* :func:`read_custom_resources` / :func:`read_cluster_state`: the operators' CRs (installed CRDs
+  only, paginated) as :class:`gitops_sm.model.ClusterState` plus the objects (:class:`CustomResource`);
+  :func:`release`, :func:`delete`, :func:`get` for ``migrate``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,17 @@ from gitops_sm.kube._client import (
     KubeSettings,
     NoCluster,
     connect,
+)
+from gitops_sm.kube._crs import (
+    CustomResource,
+    ack_region,
+    cluster_resource,
+    delete,
+    get,
+    installed_kinds,
+    read_cluster_state,
+    read_custom_resources,
+    release,
 )
 from gitops_sm.kube._errors import (
     REASON_ALREADY_EXISTS,
@@ -38,9 +52,18 @@ __all__ = [
     "REASON_NOT_FOUND",
     "REQUEST_TIMEOUT",
     "Cluster",
+    "CustomResource",
     "KubeSettings",
     "NoCluster",
+    "ack_region",
     "api_call",
+    "cluster_resource",
     "connect",
+    "delete",
+    "get",
+    "installed_kinds",
+    "read_cluster_state",
+    "read_custom_resources",
+    "release",
     "translate",
 ]

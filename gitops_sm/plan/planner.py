@@ -24,10 +24,12 @@ from gitops_sm.model import (
     Plan,
     PlanSource,
     ResourceChange,
+    digest,
     policy_key,
     sorted_changes,
 )
 from gitops_sm.plan._autoscaling import plan_autoscaling
+from gitops_sm.plan._cluster import cluster_digest, guard
 from gitops_sm.plan._context import Context, PlanOptions, change
 from gitops_sm.plan._hosting import plan_ack_endpoint, plan_hosting_deployment, plan_immutable
 from gitops_sm.plan._jobs import plan_job
@@ -47,6 +49,13 @@ def plan(*, load: LoadResult, observed: ObservedState, options: PlanOptions, com
         for res in load.resources
     ]
     changes.extend(plan_prune(ctx))
+    changes = guard(
+        changes,
+        cluster=observed.cluster,
+        desired={str(r.address): r for r in load.resources},
+        claims={str(r.address): _claimed_names(r, ctx.region(r)) for r in load.resources},
+        default_region=options.default_region,
+    )
     ordered = sorted_changes(changes)
     errors = list(load.issues)
     errors.extend(
@@ -62,12 +71,19 @@ def plan(*, load: LoadResult, observed: ObservedState, options: PlanOptions, com
     )
     return Plan(
         source=PlanSource(path=load.root, commit=commit, specs_digest=load.specs_digest),
-        observed_digest=ctx.observed_digest(),
+        observed_digest=_observed_digest(ctx, observed),
         resource_changes=ordered,
         errors=tuple(errors),
         skipped=load.skipped,
         options=options.to_dict(),
     )
+
+
+def _observed_digest(ctx: Context, observed: ObservedState) -> str:
+    """The AWS state the plan consulted, and the cluster CR state when there is any."""
+    aws = ctx.observed_digest()
+    cluster = cluster_digest(observed.cluster)
+    return aws if cluster is None else digest({"aws": aws, "cluster": cluster})
 
 
 def _claimed_names(res: DesiredResource, region: str) -> list[tuple[str, str, str]]:

@@ -28,7 +28,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rich import box
@@ -41,6 +41,7 @@ from gitops_sm.kinds import Kind
 from gitops_sm.model import (
     JOB_OBSERVED_TYPES,
     Address,
+    ClusterState,
     DesiredResource,
     DocumentStatusKind,
     Issue,
@@ -52,6 +53,7 @@ from gitops_sm.model import (
     SourceLocation,
     policy_key,
 )
+from gitops_sm.plan._cluster import claimed_managers
 from gitops_sm.plan.health import (
     Health,
     assess,
@@ -59,6 +61,7 @@ from gitops_sm.plan.health import (
     ownership_conflict,
     scaling_units,
 )
+from gitops_sm.plan.planner import _claimed_names
 
 STATUS_FORMAT_VERSION = 1
 STATUS_DIR = ".gitops-sm/status"
@@ -81,6 +84,8 @@ class ResourceStatus:
     details: Mapping[str, Any] = field(default_factory=dict)
     progress: Mapping[str, Any] = field(default_factory=dict)
     final: bool = False  # progress cannot change any more (a job in a terminal status)
+    # The operator CR that also manages this resource, and its own view (state, message).
+    in_cluster: Mapping[str, Any] | None = None
 
     @property
     def primary_name(self) -> str:
@@ -108,6 +113,7 @@ class ResourceStatus:
             "message": self.message,
             "details": _plain(self.details),
             "progress": _plain(self.progress),
+            **({"in_cluster": dict(self.in_cluster)} if self.in_cluster else {}),
         }
 
     def to_file_dict(self) -> JsonDict:
@@ -167,7 +173,11 @@ class StatusReport:
 
 def build_status(*, load: LoadResult, observed: ObservedState, default_region: str) -> StatusReport:
     """One :class:`ResourceStatus` per desired resource and per spec that failed to load."""
-    rows = [_resource_status(res, observed, res.region or default_region) for res in load.resources]
+    rows = [
+        _with_cluster(_resource_status(res, observed, res.region or default_region), res, observed.cluster,
+                      res.region or default_region)
+        for res in load.resources
+    ]
     rows.extend(_load_error_rows(load))
     rows.sort(key=lambda r: (r.address is None, r.address or "", str(r.source or "")))
     shown = {r.address for r in rows if r.address}
@@ -261,6 +271,18 @@ def _resource_status(res: DesiredResource, observed: ObservedState, region: str)
         progress=vocabulary.progress,
         final=vocabulary.final,
     )
+
+
+def _with_cluster(row: ResourceStatus, res: DesiredResource, cluster: ClusterState, region: str) -> ResourceStatus:
+    """``row`` with the CR that also manages the resource (its address, or one of its AWS names)."""
+    cr = cluster.at_address(str(res.address))
+    if cr is None:
+        managers = claimed_managers(cluster, region, _claimed_names(res, region))
+        cr = managers[0] if managers else None
+    if cr is None:
+        return row
+    view = {"managed_by": cr.address, "api_version": cr.api_version, "state": cr.state, "message": cr.message}
+    return replace(row, in_cluster=view)
 
 
 def _own(res: DesiredResource, obs: ObservedResource | None, noun: str) -> ObservedResource | None:
@@ -481,8 +503,15 @@ def status_cells(res: ResourceStatus, *, separator: str = "; ") -> tuple[str, st
     address = res.address or (str(res.source) if res.source else "<unknown>")
     # Nothing in SageMaker yet (or no spec to speak of): the message says all there is.
     summary = [] if res.health in (Health.MISSING, Health.ERROR) else _summary_parts(res)
-    details = separator.join(part for part in (res.message, *summary) if part)
+    details = separator.join(part for part in (res.message, _in_cluster_part(res), *summary) if part)
     return (address, res.primary_name or "-", res.region or "-", res.health.value, res.status or "-", details)
+
+
+def _in_cluster_part(res: ResourceStatus) -> str:
+    if not res.in_cluster:
+        return ""
+    view = ": ".join(str(x) for x in (res.in_cluster.get("state"), res.in_cluster.get("message")) if x)
+    return f"managed in-cluster by {res.in_cluster['managed_by']}" + (f" ({view})" if view else "")
 
 
 def _summary_parts(res: ResourceStatus) -> list[str]:
