@@ -9,6 +9,8 @@ stale, and the ``--wait`` loop that repeats observe→plan→apply until nothing
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -19,8 +21,22 @@ from gitops_sm import gitrepo, kube, specs
 from gitops_sm.awsclients import ClientFactory, RetryMode
 from gitops_sm.errors import ConfigError, PlanError, PlanMismatchError, StalePlanError
 from gitops_sm.execute import ApplyResult, ExecEvent, execute
-from gitops_sm.kinds import JOB_KINDS, TERMINAL_JOB_STATUSES, Kind
-from gitops_sm.model import Action, Address, ClusterState, DesiredResource, LoadResult, ObservedState, Plan
+from gitops_sm.kinds import API_V1, JOB_KINDS, TERMINAL_JOB_STATUSES, Kind
+from gitops_sm.model import (
+    ACK_DELETION_POLICY,
+    ACK_DELETION_POLICY_RETAIN,
+    V1_FINALIZER,
+    Action,
+    Address,
+    ClusterResource,
+    ClusterState,
+    DesiredResource,
+    LoadResult,
+    ObservedState,
+    Plan,
+    PlanSource,
+    ResourceChange,
+)
 from gitops_sm.observe import describe_job, observe
 from gitops_sm.observe.logs import LogEvent, stream_log_events
 from gitops_sm.plan import (
@@ -29,6 +45,7 @@ from gitops_sm.plan import (
     StatusReport,
     build_status,
     first_difference,
+    migration,
     plan,
 )
 from gitops_sm.redaction import SENSITIVE, holds_marker
@@ -325,3 +342,174 @@ def job_log_events(
         tail=tail, follow=follow, is_terminal=is_terminal, poll_seconds=poll_seconds,
     )
     return log_group, prefix, events
+
+
+# --------------------------------------------------------------------------- migrate --from-cluster
+
+
+@dataclass(frozen=True, kw_only=True)
+class MigrationItem:
+    """What ``migrate`` did (or, with ``--dry-run``, would do) for one CR."""
+
+    address: str
+    api_version: str
+    file: str | None
+    outcome: str  # "migrated", "would migrate", "refused", "failed", "skipped"
+    message: str = ""
+    actions: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"address": self.address, "api_version": self.api_version, "file": self.file, "outcome": self.outcome,
+                "message": self.message, "actions": list(self.actions)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class MigrationReport:
+    items: tuple[MigrationItem, ...]
+    dry_run: bool
+    source: str
+
+    @property
+    def ok(self) -> bool:
+        return all(i.outcome in ("migrated", "would migrate", "skipped") for i in self.items)
+
+
+def _write_atomic(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` via a temporary file and a rename; False when it already had it."""
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return True
+
+
+def _load_one(text: str, *, name: str) -> LoadResult:
+    with tempfile.TemporaryDirectory(prefix="gitops-sm-migrate-") as tmp:
+        path = Path(tmp) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return specs.load_specs(Path(tmp))
+
+
+def migrate(
+    *,
+    to: Path,
+    settings: Settings,
+    clients: ClientFactory,
+    cluster: kube.Cluster | kube.NoCluster,
+    namespaces: tuple[str, ...] = (),
+    dry_run: bool = False,
+    echo: Callable[[str], None] = lambda _line: None,
+) -> MigrationReport:
+    """Move every operator CR in ``namespaces`` into specs under ``to`` and under our tags.
+
+    Per CR, in this order, so a crash anywhere leaves it operator-managed (the CR and its finalizer or
+    delete policy still there; a rerun finishes it) or ours (spec in git, tags on, CR gone), never
+    neither: write the spec (atomic rename) → plan it as it would be once tagged (anything but a
+    no-op refuses the CR, nothing changed) → add our tags → make deleting the CR leave AWS alone
+    (v1: remove its finalizer; ACK: deletion-policy retain) → delete the CR.
+    """
+    if isinstance(cluster, kube.NoCluster):
+        raise ConfigError(f"migrate --from-cluster needs a cluster: {cluster.message}")
+    region = default_region(settings=settings, clients=clients)
+    state, crs = kube.read_custom_resources(cluster, namespaces=namespaces or settings.cluster_namespaces)
+    existing = specs.load_specs(to) if to.is_dir() else None
+    existing_files = {str(r.address): r.source.path for r in existing.resources} if existing else {}
+    items: list[MigrationItem] = []
+    for found in crs:
+        cr = found.view
+        echo(f"{cr.address} ({cr.api_version})")
+        item = _migrate_one(cr=cr, obj=found.object, to=to, state=state, existing_files=existing_files,
+                            region=region, settings=settings, clients=clients, cluster=cluster, dry_run=dry_run,
+                            echo=echo)
+        items.append(item)
+        target = f" -> {to / item.file}" if item.file and item.outcome in ("migrated", "would migrate") else ""
+        echo(f"  {item.outcome}{target}" + (f": {item.message}" if item.message else ""))
+    return MigrationReport(items=tuple(items), dry_run=dry_run, source=cluster.source)
+
+
+def _migrate_one(
+    *, cr: ClusterResource, obj: Any, to: Path, state: ClusterState, existing_files: dict[str, str], region: str,
+    settings: Settings, clients: ClientFactory, cluster: kube.Cluster, dry_run: bool, echo: Callable[[str], None],
+) -> MigrationItem:
+    def done(outcome: str, message: str = "", actions: tuple[str, ...] = (), file: str | None = None) -> MigrationItem:
+        return MigrationItem(address=cr.address, api_version=cr.api_version, file=file, outcome=outcome,
+                             message=message, actions=actions)
+
+    if not migration.supported(cr):
+        return done("skipped", f"{cr.api_version} {cr.kind} is not a kind gitops-sm manages")
+    if cr.released:
+        return done("skipped", "being deleted with its AWS resources retained: nothing left to migrate")
+    if cr.deleting:
+        return done("refused", "the CR is being deleted by its operator, which deletes or stops its AWS resources")
+    rel = migration.file_name(cr)
+    if (other := existing_files.get(cr.address)) and other != rel:
+        return done("refused", f"{to / other} already has a spec for this address; migrate does not overwrite it",
+                    file=rel)
+    manifest = migration.manifest_from_cr(obj, cr)
+    text = migration.manifest_text(manifest, cr=cr)
+    loaded = _load_one(text, name=rel)
+    if loaded.issues or len(loaded.resources) != 1:
+        why = "; ".join(i.format() for i in loaded.issues) or "no resource"
+        return done("refused", f"the CR does not make a valid spec: {why}", file=rel)
+    res = loaded.resources[0]
+    if cr.api_version == API_V1 and cr.kind == "HostingDeployment":
+        pinned = migration.pin_hosting_names(manifest, obj, spec_hash=res.spec_hash)
+        if pinned is not None:
+            text = migration.manifest_text(pinned, cr=cr)
+            loaded = _load_one(text, name=rel)
+            res = loaded.resources[0]
+    res_region = res.region or region
+    observed = observe(desired=[res], clients=clients, default_region=region)
+    steps, problems = migration.tag_steps(res, observed, region=res_region)
+    if problems:
+        return done("refused", "; ".join(problems), file=rel)
+    after = migration.tagged(observed, steps, tags=migration.our_tags(res))
+    check = migration.preflight(load=loaded, res=res, observed=after, cluster=state.without([cr.address]),
+                                region=region)
+    if problem := migration.preflight_problem(check):
+        return done("refused", problem, file=rel)
+
+    release = (f"remove finalizer {V1_FINALIZER}" if not cr.is_ack else
+               f"annotate {ACK_DELETION_POLICY}: {ACK_DELETION_POLICY_RETAIN}") if not cr.retains else None
+    planned = [f"write {to / rel}"]
+    planned += [f"{s.call} {s.target} ({s.region})" for s in steps]
+    if release:
+        planned.append(f"{release} on {cr.address}")
+    planned.append(f"delete {cr.address}")
+    if dry_run:
+        for line in planned:
+            echo(f"  would {line}")
+        return done("would migrate", check.reason, tuple(planned), file=rel)
+
+    actions: list[str] = []
+    wrote = _write_atomic(to / rel, text)
+    actions.append(f"{'wrote' if wrote else 'kept (unchanged)'} {to / rel}")
+    echo(f"  {actions[-1]}")
+    if steps:
+        tag_plan = Plan(source=PlanSource(path=str(to), commit=None, specs_digest=res.spec_hash), observed_digest="",
+                        resource_changes=(ResourceChange(
+                            address=str(res.address), kind=res.manifest_kind, api_version=res.api_version,
+                            source=res.source, region=res_region, names=dict(res.names), actions=(Action.UPDATE,),
+                            reason=f"migrate {cr.address}: add the gitops-sm ownership tags", steps=tuple(steps)),))
+        result = execute(tag_plan, clients=clients)
+        if not result.ok:
+            failed = result.failed[0]
+            return done("failed", f"tagging failed: {failed.error_code}: {failed.error_message}; the CR keeps its "
+                        "operator (rerun migrate)", tuple(actions), file=rel)
+        for s in steps:
+            actions.append(f"{s.call} {s.target} ({s.region})")
+            echo(f"  {actions[-1]}")
+    current = kube.get(cluster, cr)
+    if current is None:
+        actions.append(f"{cr.address} is already gone")
+        return done("migrated", check.reason, tuple(actions), file=rel)
+    if kube.release(cluster, current.view):
+        actions.append(f"{release} on {cr.address}")
+        echo(f"  {actions[-1]}")
+    if kube.delete(cluster, current.view):
+        actions.append(f"deleted {cr.address}")
+        echo(f"  {actions[-1]}")
+    return done("migrated", check.reason, tuple(actions), file=rel)

@@ -9,6 +9,7 @@ for the pass and a renderer for the output, and map the outcome to an exit code:
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -17,13 +18,13 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 from rich.console import Console
 from rich.markup import escape
 
-from gitops_sm import __version__, app
+from gitops_sm import __version__, app, kube
 from gitops_sm.errors import ConfigError, GitopsSmError
 from gitops_sm.execute import ApplyResult, ExecEvent, ExecEventKind
 from gitops_sm.model import Plan
@@ -81,6 +82,52 @@ def plan_options(func: F) -> F:
     return func
 
 
+_KUBE_META = "gitops_sm.kube"
+
+
+def kube_options(func: F) -> F:
+    """Options of every command that reads the operators' CRs (cluster CR state).
+
+    They are taken off the command's arguments here and handed to :func:`_settings` through the
+    click context, so commands keep their own signatures."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, kube_context: str | None, kubeconfig: str | None, no_cluster: bool,
+                cluster_namespaces: str | None, **kwargs: Any) -> Any:
+        namespaces = tuple(n.strip() for n in (cluster_namespaces or "").split(",") if n.strip())
+        click.get_current_context().meta[_KUBE_META] = (
+            kube.KubeSettings(context=kube_context, kubeconfig=kubeconfig, disabled=no_cluster), namespaces,
+        )
+        return func(*args, **kwargs)
+
+    decorators = [
+        click.option("--kube-context", metavar="CTX", help="Kubernetes context to read operator CRs from "
+                     "(default: KUBECONFIG's current context, else the pod's service account)."),
+        click.option("--kubeconfig", metavar="FILE", help="Kubeconfig file (default: $KUBECONFIG, ~/.kube/config)."),
+        click.option("--no-cluster", is_flag=True, help="Do not read operator CRs from any cluster."),
+        click.option("--cluster-namespaces", metavar="NS[,NS]",
+                     help="Namespaces to read operator CRs in (default: all namespaces)."),
+    ]
+    command: Any = wrapper
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return cast(F, command)
+
+
+def _kube_settings() -> tuple[kube.KubeSettings, tuple[str, ...]]:
+    ctx = click.get_current_context(silent=True)
+    found = ctx.meta.get(_KUBE_META) if ctx is not None else None
+    return found if found is not None else (kube.KubeSettings(), ())
+
+
+def _cluster(settings: app.Settings) -> kube.Cluster | kube.NoCluster:
+    """Find the cluster once per command; without one, say so once (stderr) and go on."""
+    found = app.connect_cluster(settings)
+    if isinstance(found, kube.NoCluster) and not settings.kube.disabled:
+        _stderr().print(f"note: {found.message}", markup=False, highlight=False)
+    return found
+
+
 @contextlib.contextmanager
 def _sandbox_if(enabled: bool) -> Iterator[str | None]:
     """Start the in-process simulator (moto) on a loopback port and yield its URL."""
@@ -116,6 +163,8 @@ def _settings(
         prune_threshold=prune_threshold,
         allow_mass_prune=allow_mass_prune,
         adopt=frozenset(adopt),
+        kube=_kube_settings()[0],
+        cluster_namespaces=_kube_settings()[1],
     )
 
 
@@ -191,6 +240,7 @@ def _plan_exit(the_plan: Plan, *, detailed: bool) -> int:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when nothing changes, 2 when changes are pending, 1 on error.")
 @click.option("--verbose", "-v", is_flag=True, help="Show no-op resources, steps and skipped documents.")
 @click.option("--no-color", is_flag=True)
+@kube_options
 @aws_options
 @plan_options
 def plan_command(path: Path, output: str, out: Path | None, detailed_exitcode: bool, verbose: bool, no_color: bool,
@@ -201,7 +251,8 @@ def plan_command(path: Path, output: str, out: Path | None, detailed_exitcode: b
         settings = _settings(sandbox_url=url, region=region, profile=profile, retry_mode=retry_mode,
                              max_attempts=max_attempts, prune=prune, prune_threshold=prune_threshold,
                              allow_mass_prune=allow_mass_prune, adopt=adopt)
-        outcome = app.plan_pass(spec_root=path, settings=settings, clients=app.make_clients(settings))
+        outcome = app.plan_pass(spec_root=path, settings=settings, clients=app.make_clients(settings),
+                                cluster=_cluster(settings))
     _emit_plan(outcome.plan, output=output, out=out, no_color=no_color, verbose=verbose)
     sys.exit(_plan_exit(outcome.plan, detailed=detailed_exitcode))
 
@@ -257,6 +308,7 @@ def _report_apply(result: ApplyResult, console: Console) -> None:
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--verbose", "-v", is_flag=True)
 @click.option("--no-color", is_flag=True)
+@kube_options
 @aws_options
 @plan_options
 def apply_command(target: Path, auto_approve: bool, wait_: bool, timeout: float, poll: float, output: str,
@@ -277,7 +329,8 @@ def apply_command(target: Path, auto_approve: bool, wait_: bool, timeout: float,
             the_plan = app.check_fresh(saved=saved, settings=settings, clients=clients).plan
             allow_errors = False  # a saved plan is the approval; an errored one is refused
         else:
-            the_plan = app.plan_pass(spec_root=target, settings=settings, clients=clients).plan
+            the_plan = app.plan_pass(spec_root=target, settings=settings, clients=clients,
+                                     cluster=_cluster(settings)).plan
             allow_errors = True
         if output == "text":
             render.render_plan_text(the_plan, console=console, color=not no_color, verbose=verbose)
@@ -315,6 +368,7 @@ def apply_command(target: Path, auto_approve: bool, wait_: bool, timeout: float,
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default=None,
               help="Default: a table on a terminal, JSON otherwise.")
 @click.option("--no-color", is_flag=True)
+@kube_options
 @aws_options
 def status_command(path: Path, output: str | None, no_color: bool, sandbox: bool, region: str | None,
                    profile: str | None, retry_mode: str, max_attempts: int) -> None:
@@ -322,7 +376,8 @@ def status_command(path: Path, output: str | None, no_color: bool, sandbox: bool
     with _sandbox_if(sandbox) as url:
         settings = _settings(sandbox_url=url, region=region, profile=profile, retry_mode=retry_mode,
                              max_attempts=max_attempts)
-        loaded, report = app.status_pass(spec_root=path, settings=settings, clients=app.make_clients(settings))
+        loaded, report = app.status_pass(spec_root=path, settings=settings, clients=app.make_clients(settings),
+                                         cluster=_cluster(settings))
     console = _stdout(no_color)
     if output == "json" or (output is None and not console.is_terminal):
         click.echo(render_status_json(report))
@@ -381,6 +436,47 @@ def logs_command(address: str, spec_root: Path, follow: bool, tail: int | None, 
             count += 1
     if count == 0:
         _stderr().print("no log events (the job may not have started writing yet)", markup=False)
+
+
+@main.command("migrate")
+@click.option("--from-cluster", "from_cluster", is_flag=True,
+              help="Migrate the operator CRs of the configured cluster (the only source there is).")
+@click.option("--namespace", "namespaces", multiple=True, metavar="NS",
+              help="Only CRs in NS (repeatable; default: --cluster-namespaces, else all namespaces).")
+@click.option("--to", "to", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Spec root to write the manifests under (<namespace>/<Kind>-<name>.yaml).")
+@click.option("--dry-run", is_flag=True, help="Print exactly what would be done; change nothing.")
+@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@kube_options
+@aws_options
+def migrate_command(from_cluster: bool, namespaces: tuple[str, ...], to: Path, dry_run: bool, output: str,
+                    sandbox: bool, region: str | None, profile: str | None, retry_mode: str, max_attempts: int) -> None:
+    """Move resources the original SageMaker operator or ACK manages into specs under --to and under
+    gitops-sm's tags, without recreating or interrupting anything: per CR, write its manifest, add the
+    ownership tags, then remove the v1 finalizer (ACK: deletion-policy retain) and delete the CR.
+    A CR whose manifest would not plan as a no-op is refused and left alone. Safe to rerun."""
+    if not from_cluster:
+        raise ConfigError("migrate needs --from-cluster (the only source of resources to migrate)")
+    with _sandbox_if(sandbox) as url:
+        settings = _settings(sandbox_url=url, region=region, profile=profile, retry_mode=retry_mode,
+                             max_attempts=max_attempts)
+        console = _stdout(True) if output == "text" else _stderr()
+
+        def echo(line: str) -> None:
+            console.print(line, markup=False, highlight=False)
+
+        report = app.migrate(to=to, settings=settings, clients=app.make_clients(settings),
+                             cluster=app.connect_cluster(settings), namespaces=namespaces, dry_run=dry_run, echo=echo)
+    counts: dict[str, int] = {}
+    for item in report.items:
+        counts[item.outcome] = counts.get(item.outcome, 0) + 1
+    if output == "json":
+        click.echo(json.dumps({"dry_run": report.dry_run, "cluster": report.source,
+                               "items": [i.to_dict() for i in report.items]}, indent=2))
+    else:
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "no operator CRs found"
+        echo(f"Migrate{' (dry run)' if dry_run else ''} from {report.source}: {summary}.")
+    sys.exit(EXIT_OK if report.ok else EXIT_ERROR)
 
 
 @main.group("sandbox")

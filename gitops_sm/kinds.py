@@ -31,6 +31,9 @@ OUR_TAG_KEYS = (TAG_MANAGED_BY, TAG_ADDRESS, TAG_SPEC_HASH, TAG_PRUNE)
 
 ANNOTATION_PRUNE = "gitops-sm.io/prune"
 ANNOTATION_ADOPT = "gitops-sm.io/adopt"
+# On a HostingDeployment written by `migrate --from-cluster`: the original operator's model and endpoint
+# config names, used while the spec hash is the recorded one (JSON: specHash, endpointConfigName, models).
+ANNOTATION_MIGRATED_NAMES = "gitops-sm.io/migrated-names"
 
 # HostingAutoscalingPolicy defaults (seed 000, restated in design section 4).
 HAP_DEFAULT_SERVICE_NAMESPACE = "sagemaker"

@@ -271,7 +271,8 @@ class FakeKubeApi:
             self._create(CRD_TYPE, "", copy.deepcopy(crd))
 
     def install_crd_file(self, path: Path) -> None:
-        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        for doc in yaml.load_all(path.read_text(encoding="utf-8"), Loader=loader):
             if doc and doc.get("kind") == "CustomResourceDefinition":
                 self.install_crd(doc)
 

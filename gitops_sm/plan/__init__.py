@@ -8,12 +8,14 @@ does I/O except the renderers writing to the console they are given.
   (design section 4); :class:`PlanOptions` are its knobs.
 * :func:`first_difference` says where a saved plan differs from planning now (``apply PLANFILE``).
 * :func:`build_status` judges one pass's health per resource for ``status``.
+* :mod:`gitops_sm.plan.migration` is the pure half of ``migrate --from-cluster``.
+* :mod:`gitops_sm.plan.migration` is the pure half of ``migrate --from-cluster``.
 * :mod:`gitops_sm.plan.render` renders plans and validation results (text, Markdown, JSON).
 """
 
 from __future__ import annotations
 
-from gitops_sm.plan import render
+from gitops_sm.plan import migration, render
 from gitops_sm.plan._context import DEFAULT_PRUNE_THRESHOLD, PlanOptions
 from gitops_sm.plan._saved import first_difference
 from gitops_sm.plan.planner import plan
@@ -25,6 +27,7 @@ __all__ = [
     "StatusReport",
     "build_status",
     "first_difference",
+    "migration",
     "plan",
     "render",
     "render_status_json",

@@ -43,6 +43,7 @@ content-addressed ``<metadata.name>-<hash8>``; an Endpoint without one is ``meta
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
@@ -50,6 +51,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from gitops_sm.kinds import (
+    ANNOTATION_MIGRATED_NAMES,
     ANNOTATION_PRUNE,
     API_V1,
     AUTOSCALING,
@@ -582,6 +584,22 @@ class _Normalizer:
             ]
         )
 
+        if pinned := self._pinned_hosting_names(spec_hash, model_names):
+            # Names the original operator gave this deployment, kept by `migrate` while the spec is
+            # the one it migrated: the running endpoint stays as it is.
+            config_name, renamed = pinned
+            rename = {model_names[k]: v for k, v in renamed.items()}
+            model_requests = [
+                (AwsRequest(service=r.service, operation=r.operation,
+                            params={**r.params, "ModelName": rename.get(str(r.params["ModelName"]), r.params["ModelName"])}),
+                 c)
+                for r, c in model_requests
+            ]
+            for variant in variants if isinstance(variants, list) else []:
+                if isinstance(variant, dict) and variant.get("ModelName") in rename:
+                    variant["ModelName"] = rename[variant["ModelName"]]
+            model_names = {k: rename.get(v, v) for k, v in model_names.items()}
+
         requests: list[AwsRequest] = []
         for request, conversion in model_requests:
             params = self._with_tags(
@@ -616,6 +634,32 @@ class _Normalizer:
         return _Built(
             requests=requests, names=names, spec_hash=spec_hash, explicit_name=isinstance(explicit, str)
         )
+
+    def _pinned_hosting_names(self, spec_hash: str, model_names: Mapping[str, str]) -> tuple[str, dict[str, str]] | None:
+        """(endpoint config name, spec model name -> model name) from :data:`ANNOTATION_MIGRATED_NAMES`
+        when it was written for exactly this spec (``specHash``); None otherwise (an edited spec gets
+        content-addressed names again, so an update creates new models and config as usual)."""
+        raw = self.annotations.get(ANNOTATION_MIGRATED_NAMES)
+        if raw is None:
+            return None
+        path: FieldPath = ("metadata", "annotations", ANNOTATION_MIGRATED_NAMES)
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            self.problem(path, f"not JSON: {exc}")
+            return None
+        config = data.get("endpointConfigName") if isinstance(data, dict) else None
+        models = data.get("models") if isinstance(data, dict) else None
+        if not (isinstance(config, str) and config and isinstance(models, dict)
+                and all(isinstance(k, str) and isinstance(v, str) and v for k, v in models.items())):
+            self.problem(path, 'must be JSON {"specHash": ..., "endpointConfigName": ..., "models": {name: model name}}')
+            return None
+        if data.get("specHash") != spec_hash:
+            return None
+        if set(models) != set(model_names):
+            self.problem(path, f"names models {sorted(models)}, but spec.models has {sorted(model_names)}")
+            return None
+        return config, dict(models)
 
     def _update_only_options(self, spec: Mapping[str, Any]) -> None:
         """Check the UpdateEndpoint-only options against that operation's shapes (they are not carried)."""
