@@ -15,10 +15,16 @@ Who uses it:
 needs to know: execute and saved-plan checking read this table, and deploy/'s IAM policy is built
 from it (regenerate it; its test fails until you do). A read that ``observe`` or ``execute`` makes
 goes into :data:`READ_CALLS` the same way. Pure data, no I/O.
+
+Where calls may go is decided here too: :func:`endpoint_problem` is the rule for an endpoint URL
+a spec names (``specs`` reports it at the field; ``awsclients`` refuses to build a client for it).
 """
 
 from __future__ import annotations
 
+import re
+import urllib.parse
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from gitops_sm.kinds import AUTOSCALING, LOGS, SAGEMAKER
@@ -129,3 +135,57 @@ def iam_actions(*, include_reads: bool = True) -> tuple[str, ...]:
     """Sorted, unique IAM actions (``sagemaker:CreateTrainingJob``, ...) for a least-privilege policy."""
     calls = PLANNED_CALLS + (READ_CALLS if include_reads else ())
     return tuple(sorted({c.iam_action for c in calls}))
+
+
+# --------------------------------------------------------------------------- endpoint URLs
+
+# The operator's list of further endpoint URLs specs may name (comma or space separated); also
+# ``--allow-endpoint-url URL`` (repeatable). Never read from the specs themselves.
+ALLOWED_ENDPOINTS_ENV = "GITOPS_SM_ALLOWED_ENDPOINT_URLS"
+
+_AWS_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+amazonaws\.com(?:\.cn)?")
+
+
+def normalize_endpoint(url: str) -> str:
+    """``scheme://host[:port]`` in lower case with no trailing slash: how endpoint URLs are compared."""
+    parts = urllib.parse.urlsplit(url.strip())
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+def endpoint_problem(url: str, *, operator_allowed: Collection[str] = ()) -> str | None:
+    """Why a spec may not send requests to ``url`` (None when it may).
+
+    A spec (v1 ``spec.sageMakerEndpoint``) may name only an ``https`` AWS service endpoint: a host
+    under ``amazonaws.com`` or ``amazonaws.com.cn`` (regional, FIPS, dual-stack and VPC endpoint
+    names all are), port 443, no user name or password, no path, query or fragment. Anything else
+    signs requests (and the session token) for a host the spec's author chose, so it needs to be in
+    ``operator_allowed`` (``--allow-endpoint-url`` / ``GITOPS_SM_ALLOWED_ENDPOINT_URLS``).
+    """
+    if normalize_endpoint(url) in {normalize_endpoint(a) for a in operator_allowed if a.strip()}:
+        return None
+    how = (
+        "a spec may only name an https AWS service endpoint (https://<name>.amazonaws.com or .amazonaws.com.cn, "
+        f"VPC endpoint names included); an operator can allow another with --allow-endpoint-url or {ALLOWED_ENDPOINTS_ENV}"
+    )
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return f"not a URL; {how}"
+    if parts.scheme != "https":
+        return f"uses {parts.scheme or 'no scheme'}, not https; {how}"
+    if parts.username is not None or parts.password is not None:
+        return f"carries a user name or password; {how}"
+    host = parts.hostname or ""
+    if not _AWS_HOST.fullmatch(host) or parts.netloc.lower().split(":")[0] != host:
+        return f"host {host or '(none)'!r} is not an AWS service endpoint; {how}"
+    if port not in (None, 443):
+        return f"port {port} is not 443; {how}"
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return f"has a path, query or fragment; {how}"
+    return None
+
+
+def operator_endpoints(values: Iterable[str]) -> frozenset[str]:
+    """The operator's allowed endpoint URLs from flags and the environment variable's value(s)."""
+    return frozenset(item for value in values for item in re.split(r"[\s,]+", value) if item)

@@ -66,6 +66,8 @@ class Settings:
     prune_threshold: int = DEFAULT_PRUNE_THRESHOLD
     allow_mass_prune: bool = False
     adopt: frozenset[str] = field(default_factory=frozenset)
+    # Endpoint URLs the operator lets specs name beyond AWS's own (allowlist.endpoint_problem).
+    allowed_endpoint_urls: frozenset[str] = field(default_factory=frozenset)
     kube: kube.KubeSettings = field(default_factory=kube.KubeSettings)
     cluster_namespaces: tuple[str, ...] = ()  # where to read operator CRs; empty: all namespaces
 
@@ -85,6 +87,7 @@ def make_clients(settings: Settings) -> ClientFactory:
         retry_mode=settings.retry_mode,
         max_attempts=settings.max_attempts,
         endpoint_url=settings.endpoint_url,
+        allowed_endpoint_urls=settings.allowed_endpoint_urls,
     )
 
 
@@ -95,17 +98,17 @@ def connect_cluster(settings: Settings) -> kube.Cluster | kube.NoCluster:
     return kube.connect(settings.kube)
 
 
-def load(*, spec_root: Path) -> LoadResult:
+def load(*, spec_root: Path, allowed_endpoint_urls: frozenset[str] = frozenset()) -> LoadResult:
     """Load specs; a root with no YAML document at all is a mistake (a mistyped path), not "nothing to do"."""
-    loaded = specs.load_specs(spec_root)
+    loaded = specs.load_specs(spec_root, allowed_endpoint_urls=allowed_endpoint_urls)
     if not loaded.documents and not loaded.issues:
         raise ConfigError(f"no manifests under {spec_root} (looked for *.yaml and *.yml files)")
     return loaded
 
 
-def validate(*, spec_root: Path) -> LoadResult:
+def validate(*, spec_root: Path, allowed_endpoint_urls: frozenset[str] = frozenset()) -> LoadResult:
     """Load and validate specs offline: no AWS, no cluster."""
-    return load(spec_root=spec_root)
+    return load(spec_root=spec_root, allowed_endpoint_urls=allowed_endpoint_urls)
 
 
 def default_region(*, settings: Settings, clients: ClientFactory) -> str:
@@ -137,7 +140,7 @@ def plan_pass(
     *, spec_root: Path, settings: Settings, clients: ClientFactory, cluster: kube.Cluster | kube.NoCluster | None = None
 ) -> PlanOutcome:
     """Load, observe (SageMaker and the cluster's CRs) and plan once."""
-    loaded = load(spec_root=spec_root)
+    loaded = load(spec_root=spec_root, allowed_endpoint_urls=settings.allowed_endpoint_urls)
     region = default_region(settings=settings, clients=clients)
     before = clients.counter.total
     observed = observe(
@@ -187,6 +190,7 @@ def settings_for_saved_plan(saved: Plan, settings: Settings) -> Settings:
         prune_threshold=int(opts.get("prune_threshold", DEFAULT_PRUNE_THRESHOLD)),
         allow_mass_prune=bool(opts.get("allow_mass_prune", False)),
         adopt=frozenset(opts.get("adopt") or ()),
+        allowed_endpoint_urls=settings.allowed_endpoint_urls,
         kube=settings.kube,
         cluster_namespaces=settings.cluster_namespaces,
     )
@@ -273,7 +277,7 @@ def status_pass(
 ) -> tuple[LoadResult, StatusReport]:
     """Load specs and observe, then describe every resource in the seed's status vocabulary
     (with the operator CR that also manages it, if any)."""
-    loaded = load(spec_root=spec_root)
+    loaded = load(spec_root=spec_root, allowed_endpoint_urls=settings.allowed_endpoint_urls)
     region = default_region(settings=settings, clients=clients)
     observed = observe(desired=loaded.resources, clients=clients, default_region=region)
     observed = replace(observed, cluster=observe_cluster(settings=settings, cluster=cluster))

@@ -20,7 +20,7 @@ import os
 import re
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, Literal
@@ -37,6 +37,7 @@ from botocore.exceptions import (
     PartialCredentialsError,
 )
 
+from gitops_sm.allowlist import endpoint_problem
 from gitops_sm.botocoredata import new_botocore_session
 from gitops_sm.errors import AwsError
 from gitops_sm.redaction import scrub_text
@@ -66,6 +67,7 @@ CODE_NO_CREDENTIALS = "NoCredentials"
 CODE_CONNECTION = "EndpointConnectionError"
 CODE_PARAM_VALIDATION = "ParamValidationError"
 CODE_NO_REGION = "NoRegion"
+CODE_ENDPOINT_NOT_ALLOWED = "EndpointNotAllowed"
 
 
 def _package_version() -> str:
@@ -176,6 +178,7 @@ class ClientFactory:
         endpoint_url: str | None = None,
         session: boto3.Session | None = None,
         counter: CallCounter | None = None,
+        allowed_endpoint_urls: Collection[str] = (),
     ) -> None:
         if retry_mode not in RETRY_MODES:
             raise ValueError(f"retry mode must be one of {', '.join(RETRY_MODES)}, not {retry_mode!r}")
@@ -184,6 +187,7 @@ class ClientFactory:
         self._session = session or boto3.Session(profile_name=profile, botocore_session=new_botocore_session())
         self._region = region
         self._endpoint_url = endpoint_url
+        self._allowed_endpoint_urls = frozenset(allowed_endpoint_urls)
         self._config = Config(
             # total_max_attempts counts the first attempt too (like AWS_MAX_ATTEMPTS); botocore's
             # "max_attempts" key would mean retries and give one attempt more than asked for.
@@ -207,6 +211,20 @@ class ClientFactory:
             raise AwsError(
                 "no AWS region configured: pass --region, set AWS_REGION, or set spec.region",
                 code=CODE_NO_REGION,
+                operation="",
+                target=service,
+            )
+        # A per-call URL comes from a spec (v1 spec.sageMakerEndpoint): AWS's own endpoints or the
+        # operator's list only, so no signed request reaches a host a spec's author chose.
+        problem = (
+            endpoint_problem(endpoint_url, operator_allowed=self._allowed_endpoint_urls)
+            if endpoint_url and endpoint_url != self._endpoint_url
+            else None
+        )
+        if problem:
+            raise AwsError(
+                f"endpoint URL {scrub_text(str(endpoint_url))!r} refused: {problem}",
+                code=CODE_ENDPOINT_NOT_ALLOWED,
                 operation="",
                 target=service,
             )

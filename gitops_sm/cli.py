@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from gitops_sm import __version__, app, kube
+from gitops_sm.allowlist import ALLOWED_ENDPOINTS_ENV, operator_endpoints
 from gitops_sm.errors import ConfigError, GitopsSmError
 from gitops_sm.execute import ApplyResult, ExecEvent, ExecEventKind
 from gitops_sm.model import Plan
@@ -165,7 +166,16 @@ def _settings(
         adopt=frozenset(adopt),
         kube=_kube_settings()[0],
         cluster_namespaces=_kube_settings()[1],
+        allowed_endpoint_urls=_allowed_endpoints(),
     )
+
+
+def _allowed_endpoints() -> frozenset[str]:
+    """The operator's extra endpoint URLs specs may name: ``gitops-sm --allow-endpoint-url URL …`` and
+    ``GITOPS_SM_ALLOWED_ENDPOINT_URLS`` (never the specs)."""
+    ctx = click.get_current_context(silent=True)
+    flags = tuple(ctx.find_root().params.get("allow_endpoint_url") or ()) if ctx else ()
+    return operator_endpoints((*flags, os.environ.get(ALLOWED_ENDPOINTS_ENV, "")))
 
 
 def _fail(exc: GitopsSmError) -> None:
@@ -183,7 +193,10 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gitops-sm")
-def main() -> None:
+@click.option("--allow-endpoint-url", multiple=True, metavar="URL",
+              help="An endpoint URL specs may name in spec.sageMakerEndpoint besides https AWS endpoints "
+                   f"(repeatable; also {ALLOWED_ENDPOINTS_ENV}, comma-separated).")
+def main(allow_endpoint_url: tuple[str, ...]) -> None:
     """GitOps for Amazon SageMaker: plan and apply jobs, endpoints and autoscaling from manifests in git."""
 
 
@@ -193,7 +206,7 @@ def main() -> None:
 @click.option("--no-color", is_flag=True)
 def validate(path: Path, output: str, no_color: bool) -> None:
     """Load and validate the specs under PATH offline (no AWS, no cluster)."""
-    result = app.validate(spec_root=path)
+    result = app.validate(spec_root=path, allowed_endpoint_urls=_allowed_endpoints())
     if output == "json":
         click.echo(render.render_validation_json(result))
     else:

@@ -209,7 +209,7 @@ class _Planned:
 def _plan_once(
     *, spec_root: Path, settings: app.Settings, clients: ClientFactory, ledger: Ledger | None, commit: str | None
 ) -> _Planned:
-    loaded = app.load(spec_root=spec_root)
+    loaded = app.load(spec_root=spec_root, allowed_endpoint_urls=settings.allowed_endpoint_urls)
     region = app.default_region(settings=settings, clients=clients)
     observed = observe(
         desired=loaded.resources, clients=clients, default_region=region,

@@ -32,6 +32,7 @@ import hashlib
 import os
 import re
 import stat
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,24 +87,25 @@ class Collected:
     files: tuple[str, ...]
 
 
-def load_specs(root: Path | str) -> LoadResult:
+def load_specs(root: Path | str, *, allowed_endpoint_urls: Collection[str] = ()) -> LoadResult:
     """Load, check and normalise every spec under ``root`` (a directory, or one file).
 
     Never raises for bad input: every problem is a located ``Issue``. Raises ``SpecError`` only
-    when ``root`` does not exist or cannot be read at all.
+    when ``root`` does not exist or cannot be read at all. ``allowed_endpoint_urls`` are the
+    endpoint URLs the operator (never a spec) allows beyond AWS's own (``allowlist.endpoint_problem``).
     """
     # Loading builds a large, almost acyclic heap that is all kept: the cyclic collector would only
     # rescan it over and over (about a fifth of the load time at 10,000 documents, bench/bench_load.py).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load_specs(root)
+        return _load_specs(root, allowed_endpoint_urls)
     finally:
         if collecting:
             gc.enable()
 
 
-def _load_specs(root: Path | str) -> LoadResult:
+def _load_specs(root: Path | str, allowed_endpoint_urls: Collection[str]) -> LoadResult:
     from gitops_sm.specs._normalize import normalize_document  # lazy: botocore's model is heavy
 
     collected = collect_documents(root)
@@ -114,7 +116,9 @@ def _load_specs(root: Path | str) -> LoadResult:
         doc = managed.document
         address = str(managed.address)
         try:
-            result = normalize_document(doc, kind=managed.kind, address=managed.address)
+            result = normalize_document(
+                doc, kind=managed.kind, address=managed.address, allowed_endpoint_urls=allowed_endpoint_urls
+            )
             resource, problems = result.resource, result.issues
         except Exception as exc:  # a bug must not turn one bad manifest into a traceback for all
             resource = None

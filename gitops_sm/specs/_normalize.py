@@ -24,7 +24,8 @@ Fields that are not members of the create request, handled deliberately:
 
 * v1 ``spec.region`` → ``DesiredResource.region``; ACK's ``services.k8s.aws/region`` annotation
   does the same for ACK kinds.
-* v1 ``spec.sageMakerEndpoint`` → ``DesiredResource.endpoint_url``; like the original operator it
+* v1 ``spec.sageMakerEndpoint`` → ``DesiredResource.endpoint_url``, only an https AWS service
+  endpoint or one the operator allowed (``allowlist.endpoint_problem``); like the original operator it
   overrides the *SageMaker* endpoint only, so it is validated but unused for a
   HostingAutoscalingPolicy (which only calls Application Auto Scaling).
 * v1 HostingDeployment ``retainAllVariantProperties`` / ``excludeRetainedVariantProperties`` are
@@ -45,11 +46,11 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.parse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from gitops_sm.allowlist import endpoint_problem
 from gitops_sm.kinds import (
     ANNOTATION_MIGRATED_NAMES,
     ANNOTATION_PRUNE,
@@ -111,9 +112,11 @@ class NormalizeResult:
     issues: tuple[Issue, ...]
 
 
-def normalize_document(doc: Document, *, kind: Kind, address: Address) -> NormalizeResult:
+def normalize_document(
+    doc: Document, *, kind: Kind, address: Address, allowed_endpoint_urls: Collection[str] = ()
+) -> NormalizeResult:
     """Convert and validate ``doc`` (already known to be ``kind`` at ``address``)."""
-    return _Normalizer(doc=doc, kind=kind, address=address).run()
+    return _Normalizer(doc=doc, kind=kind, address=address, allowed_endpoint_urls=allowed_endpoint_urls).run()
 
 
 # --------------------------------------------------------------------------- internals
@@ -132,6 +135,7 @@ class _Normalizer:
     doc: Document
     kind: Kind
     address: Address
+    allowed_endpoint_urls: Collection[str] = ()
     problems: list[Problem] = field(default_factory=list)
     annotations: dict[str, str] = field(default_factory=dict)
 
@@ -278,11 +282,9 @@ class _Normalizer:
         if placeholder := find_placeholder(raw):
             self.problem(path, placeholder_message(placeholder))
             return None
-        parsed = urllib.parse.urlparse(raw)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            self.problem(
-                path, f"{raw!r} is not an http(s) URL such as https://sagemaker.us-west-2.amazonaws.com"
-            )
+        problem = endpoint_problem(raw, operator_allowed=self.allowed_endpoint_urls)
+        if problem:
+            self.problem(path, f"{raw!r} is refused: {problem}")
             return None
         return raw
 
