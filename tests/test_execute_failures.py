@@ -99,7 +99,8 @@ def test_an_unreachable_endpoint_fails_only_the_resources_that_use_it(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    clients, _ = recorded
+    del recorded  # a factory of its own: the operator allows this loopback endpoint (issue 7)
+    clients = ClientFactory(session=boto3.Session(region_name=REGION), max_attempts=1, allowed_endpoint_urls=[dead])
     far = training_step("far-22222222", "TrainingJob/default/far", "22222222bb")
     far = Step(
         service=far.service,

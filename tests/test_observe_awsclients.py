@@ -14,7 +14,8 @@ REGION = "us-east-1"
 
 
 def test_one_client_per_service_region_and_endpoint(aws_env: Any) -> None:
-    clients = ClientFactory(region=REGION, retry_mode="adaptive", max_attempts=7)
+    clients = ClientFactory(region=REGION, retry_mode="adaptive", max_attempts=7,
+                            allowed_endpoint_urls=["http://127.0.0.1:1"])
 
     first = clients.client("sagemaker")
     assert clients.client("sagemaker", region=REGION) is first

@@ -57,7 +57,7 @@ def test_an_unreachable_region_becomes_an_issue_and_other_regions_are_still_read
     )
     healthy = desired_job("ok")
     broken = desired_job("far", region="eu-west-1", endpoint_url=closed_port_url())
-    clients = ClientFactory(region=REGION, max_attempts=1)
+    clients = ClientFactory(region=REGION, max_attempts=1, allowed_endpoint_urls=[str(broken.endpoint_url)])
 
     state = observe(desired=[healthy, broken], clients=clients, default_region=REGION)
 
@@ -72,13 +72,12 @@ def test_an_unreachable_region_becomes_an_issue_and_other_regions_are_still_read
 
 
 def test_a_failed_read_changes_the_observed_digest(boto_client: Callable[..., Any]) -> None:
-    clients = ClientFactory(region=REGION, max_attempts=1)
+    dead = closed_port_url()
+    clients = ClientFactory(region=REGION, max_attempts=1, allowed_endpoint_urls=[dead])
     job = desired_job("far", region="eu-west-1")
 
     reachable = observe(desired=[job], clients=clients, default_region=REGION)
-    unreachable = observe(
-        desired=[replace(job, endpoint_url=closed_port_url())], clients=clients, default_region=REGION
-    )
+    unreachable = observe(desired=[replace(job, endpoint_url=dead)], clients=clients, default_region=REGION)
 
     assert reachable.errors == ()
     assert unreachable.errors
@@ -145,7 +144,7 @@ def test_access_denied_or_throttling_after_retries_in_one_place_is_an_issue_with
 ) -> None:
     refusing = RefusingEndpoint(code, status)
     try:
-        clients = ClientFactory(region=REGION, max_attempts=2)
+        clients = ClientFactory(region=REGION, max_attempts=2, allowed_endpoint_urls=[refusing.url])
         denied = desired_job("denied", region="eu-west-1", endpoint_url=refusing.url)
 
         state = observe(desired=[desired_job("ok"), denied], clients=clients, default_region=REGION)

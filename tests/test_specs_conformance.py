@@ -55,7 +55,7 @@ GENUINE_DEFECTS = {
     (
         "tests__codebuild__private-link-test__private-link-trainingjob.yaml",
         "spec.sageMakerEndpoint",
-        "'SAGEMAKER_ENDPOINT' is not an http(s) URL",
+        "'SAGEMAKER_ENDPOINT' is refused: uses no scheme, not https",
     ),
     *(
         (

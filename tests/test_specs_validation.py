@@ -219,7 +219,7 @@ CASES = {
     "sageMakerEndpoint that is not a URL": (
         training(RESOURCES, extra=f"  sageMakerEndpoint: SAGEMAKER_ENDPOINT  {MARK}\n"),
         "spec.sageMakerEndpoint",
-        "'SAGEMAKER_ENDPOINT' is not an http(s) URL",
+        "'SAGEMAKER_ENDPOINT' is refused: uses no scheme, not https",
     ),
     "non-string prune annotation": (
         training(RESOURCES).replace(
