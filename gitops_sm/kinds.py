@@ -28,12 +28,19 @@ TAG_SPEC_HASH = "gitops-sm/spec-hash"
 # survives the spec leaving git.
 TAG_PRUNE = "gitops-sm/prune"
 OUR_TAG_KEYS = (TAG_MANAGED_BY, TAG_ADDRESS, TAG_SPEC_HASH, TAG_PRUNE)
+# On an endpoint: the config gitops-sm last moved it to with UpdateEndpoint. With AWS's FailureReason it
+# tells every later pass (on any machine) that this update failed, so it is not retried (issue 8).
+TAG_UPDATE_TO = "gitops-sm/update-to"
+# On a HostingDeployment's endpoint config: its hash without counts/weights (plan._rollout.config_shape).
+TAG_CONFIG_SHAPE = "gitops-sm/config-shape"
 
 ANNOTATION_PRUNE = "gitops-sm.io/prune"
 ANNOTATION_ADOPT = "gitops-sm.io/adopt"
 # On a HostingDeployment written by `migrate --from-cluster`: the original operator's model and endpoint
 # config names, used while the spec hash is the recorded one (JSON: specHash, endpointConfigName, models).
 ANNOTATION_MIGRATED_NAMES = "gitops-sm.io/migrated-names"
+# On a HostingAutoscalingPolicy / ScalingPolicy: "detach-autoscaling" detaches it around every UpdateEndpoint.
+ANNOTATION_ENDPOINT_UPDATE = "gitops-sm.io/endpoint-update"
 
 # HostingAutoscalingPolicy defaults (seed 000, restated in design section 4).
 HAP_DEFAULT_SERVICE_NAMESPACE = "sagemaker"

@@ -171,6 +171,9 @@ class DesiredResource:
     names: Mapping[str, str]
     requests: tuple[AwsRequest, ...]
     annotations: Mapping[str, str] = field(default_factory=dict)
+    # UpdateEndpoint-only members a HostingDeployment sets (RetainAllVariantProperties,
+    # ExcludeRetainedVariantProperties), in botocore form; the planner adds them to UpdateEndpoint.
+    update_options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def primary_name(self) -> str:

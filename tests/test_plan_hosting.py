@@ -56,8 +56,10 @@ def test_changed_deployment_creates_new_config_and_updates_the_endpoint() -> Non
     obs = observed(endpoint("web", "InService", "web-oldconfig", tags))
     (change,) = plan(load=load(hd), observed=obs, options=OPTS).resource_changes
     assert change.actions == (Action.UPDATE,)
-    assert [s.call for s in change.steps] == ["CreateModel", "CreateEndpointConfig", "UpdateEndpoint"]
-    assert change.steps[-1].params == {"EndpointName": "web", "EndpointConfigName": hd.names["endpoint_config"]}
+    # The update, then the marker tag that tells later passes which config it moved to.
+    assert [s.call for s in change.steps] == ["CreateModel", "CreateEndpointConfig", "UpdateEndpoint", "AddTags"]
+    assert change.steps[2].params == {"EndpointName": "web", "EndpointConfigName": hd.names["endpoint_config"]}
+    assert change.steps[3].params["Tags"] == [{"Key": kinds.TAG_UPDATE_TO, "Value": hd.names["endpoint_config"]}]
     assert change.before is not None and change.before["endpoint_config"] == "web-oldconfig"
 
 

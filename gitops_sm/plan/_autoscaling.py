@@ -1,18 +1,32 @@
 """Planning autoscaling: HostingAutoscalingPolicy (v1) and ACK ScalableTarget / ScalingPolicy.
 
 Called by :mod:`gitops_sm.plan.planner`. Register/Put are upserts, so an edit is applied in place;
-everything waits until its endpoint is ``InService`` (design section 4).
+everything waits until its endpoint is ``InService`` (design section 4). The rollout stage
+(:mod:`gitops_sm.plan._rollout`) says which variants must stay detached while their endpoint moves
+to a config AWS refuses under autoscaling; the first pass that sees the endpoint ``InService`` on
+it re-attaches them (phase 3). A resource ID the spec no longer lists is detached in the same
+pass (found by the ``gitops-sm/address`` tag of its scalable target); :func:`detach_steps` is the
+one way a variant's autoscaling is removed (also used by hosting and prune).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from gitops_sm import kinds
 from gitops_sm.kinds import Kind
-from gitops_sm.model import Action, DesiredResource, ObservedType, ResourceChange, Step, policy_key
-from gitops_sm.plan._context import Context, change, endpoint_providers
+from gitops_sm.model import (
+    Action,
+    DesiredResource,
+    ObservedResource,
+    ObservedType,
+    ResourceChange,
+    Step,
+    policy_key,
+)
+from gitops_sm.plan._context import Context, change, endpoint_providers, is_ours, tags_of
+from gitops_sm.plan._rollout import endpoint_resources, rollout_of
 from gitops_sm.plan.health import scaling_units
 
 
@@ -53,6 +67,7 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
     region = ctx.region(res)
     units = scaling_units(res)
     providers = endpoint_providers(ctx)
+    endpoint_specs = endpoint_resources(ctx)
     target_providers = {
         (ctx.region(r), rid): str(r.address)
         for r in ctx.desired
@@ -65,12 +80,15 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
 
     steps: list[Step] = []
     waits: list[str] = []
+    blocked: list[str] = []
     changed: list[str] = []
+    reattach: list[str] = []
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for unit in units:
         rid = unit.resource_id
         endpoint = endpoint_of(rid)
+        variant = rid.rsplit("/", 1)[-1]
         if provider := providers.get((region, endpoint)):
             depends.add(provider)
         obs_endpoint = ctx.get(region, ObservedType.ENDPOINT, endpoint)
@@ -80,18 +98,40 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
             else:
                 waits.append(f"endpoint {endpoint} does not exist and no spec in this repo creates it")
             continue
+        spec = endpoint_specs.get((region, endpoint))
+        ro = rollout_of(ctx, spec) if spec is not None else None
+        if obs_endpoint.status == kinds.ENDPOINT_FAILED:
+            blocked.append(f"endpoint {endpoint} is Failed; autoscaling of {variant} is applied once it runs again")
+            continue
         if obs_endpoint.status != kinds.ENDPOINT_IN_SERVICE:
             waits.append(f"endpoint {endpoint} is {obs_endpoint.status}; autoscaling waits until it is InService")
+            continue
+        if ro is not None and variant in ro.detach:
+            waits.append(
+                f"phase 1 of 3: autoscaling of {variant} stays detached until endpoint {endpoint} runs "
+                f"{ro.desired_config} ({ro.address} detaches it and updates the endpoint); it is re-attached once "
+                f"the endpoint is InService on it"
+            )
+            continue
+        live = {str(v.get("VariantName")) for v in obs_endpoint.details.get("ProductionVariants") or ()
+                if isinstance(v, Mapping)}
+        if obs_endpoint.details.get("ProductionVariants") is not None and variant not in live:
+            waits.append(f"endpoint {endpoint} has no variant {variant} (yet)")
             continue
         obs_target = ctx.get(region, ObservedType.SCALABLE_TARGET, rid)
         if unit.target is not None:
             want = {k: unit.target[k] for k in _TARGET_FIELDS if k in unit.target}
-            have = {k: obs_target.details.get(k) for k in _TARGET_FIELDS} if obs_target else None
+            have = {k: obs_target.details.get(k) for k in _TARGET_FIELDS if k in unit.target} if obs_target else None
             before[f"target:{rid}"] = have
             after[f"target:{rid}"] = want
             if obs_target is None or not subset_equal(want, obs_target.details):
-                steps.append(_autoscaling_step(region, "RegisterScalableTarget", rid, unit.target))
+                params = dict(unit.target)
+                if obs_target is not None:
+                    params.pop("Tags", None)  # tags are set when a target is created (TagResource otherwise)
+                steps.append(_autoscaling_step(region, "RegisterScalableTarget", rid, params))
                 changed.append(f"{'register' if obs_target is None else 'update'} scalable target {rid}")
+                if obs_target is None and ro is not None and ro.updated_by_us:
+                    reattach.append(variant)
         elif obs_target is None:
             provider_target = target_providers.get((region, rid))
             if provider_target:
@@ -108,16 +148,73 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
                 steps.append(_autoscaling_step(region, "PutScalingPolicy", f"{rid}#{policy_name}", unit.policy))
                 changed.append(f"{'put' if obs_policy is None else 'update'} policy {policy_name} on {rid}")
 
+    dropped, dropped_notes = _dropped(ctx, res, region, {u.resource_id for u in units})
+    for rid, view in dropped_notes.items():
+        before[f"target:{rid}"] = view
+        after[f"target:{rid}"] = None
+    steps.extend(dropped)
+    if dropped_notes:
+        changed.append(f"the spec no longer lists {', '.join(sorted(dropped_notes))}: delete its policies and "
+                       f"deregister its target")
+
     waits = list(dict.fromkeys(waits))  # several variants of one endpoint wait for the same reason
     if waits and not steps:
-        return change(res, region, [Action.WAIT], "; ".join(waits), depends_on=depends, before=before or None, after=after or None)
+        return change(res, region, [Action.WAIT], "; ".join(waits + blocked), depends_on=depends,
+                      before=before or None, after=after or None)
     if not steps:
-        return change(res, region, [Action.NOOP], "autoscaling matches the spec", depends_on=depends, before=before, after=after)
+        reason = "; ".join(blocked) if blocked else "autoscaling matches the spec"
+        return change(res, region, [Action.NOOP], reason, depends_on=depends, before=before, after=after)
     created = not any(v for v in before.values())
     reason = "; ".join(changed)
+    if reattach:
+        reason = (f"phase 3 of 3 (re-attach): the endpoint runs its new config and is InService; {reason} "
+                  f"for {', '.join(reattach)}")
     if waits:
         reason += "; still waiting: " + "; ".join(waits)
     action = Action.CREATE if created else Action.UPDATE
     return change(res, region, [action], reason, before=before, after=after, depends_on=depends, steps=steps)
 
 
+def _dropped(ctx: Context, res: DesiredResource, region: str, listed: set[str]) -> tuple[list[Step], dict[str, Any]]:
+    """Detach steps for targets this spec registered (by their tags) whose resource ID it no longer lists.
+
+    The spec says so, so no ``--prune`` is needed; like every delete, never in a pass where a spec
+    failed to load.
+    """
+    if ctx.incomplete:
+        return [], {}
+    address = str(res.address)
+    targets = ctx.scan(
+        region, ObservedType.SCALABLE_TARGET,
+        lambda t: t.name not in listed and is_ours(t) and tags_of(t).get(kinds.TAG_ADDRESS) == address,
+    )
+    steps: list[Step] = []
+    notes: dict[str, Any] = {}
+    for target in sorted(targets, key=lambda t: t.name):
+        steps.extend(detach_steps(region, target, policies_of(ctx, region, target.name)))
+        notes[target.name] = {k: target.details.get(k) for k in _TARGET_FIELDS if target.details.get(k) is not None}
+    return steps, notes
+
+
+def policies_of(ctx: Context, region: str, rid: str) -> list[ObservedResource]:
+    """The observed scaling policies of one resource ID."""
+
+    def on_it(policy: ObservedResource) -> bool:
+        return policy.details.get("ResourceId") == rid
+
+    return ctx.scan(region, ObservedType.SCALING_POLICY, on_it)
+
+
+def detach_steps(region: str, target: ObservedResource, policies: Iterable[ObservedResource]) -> list[Step]:
+    """DeleteScalingPolicy for each policy, then DeregisterScalableTarget: removes a variant's autoscaling."""
+    dimension = target.details.get("ScalableDimension", kinds.HAP_DEFAULT_SCALABLE_DIMENSION)
+    namespace = target.details.get("ServiceNamespace", kinds.HAP_DEFAULT_SERVICE_NAMESPACE)
+    steps: list[Step] = []
+    for policy in sorted(policies, key=lambda p: p.name):
+        name = str(policy.details.get("PolicyName"))
+        steps.append(_autoscaling_step(region, "DeleteScalingPolicy", f"{target.name}#{name}", {
+            "PolicyName": name, "ServiceNamespace": namespace, "ResourceId": target.name,
+            "ScalableDimension": dimension}))
+    steps.append(_autoscaling_step(region, "DeregisterScalableTarget", target.name, {
+        "ServiceNamespace": namespace, "ResourceId": target.name, "ScalableDimension": dimension}))
+    return steps

@@ -40,6 +40,7 @@ class PlanOptions:
     prune_threshold: int = DEFAULT_PRUNE_THRESHOLD
     allow_mass_prune: bool = False
     adopt: frozenset[str] = frozenset()  # addresses the user allowed to adopt (--adopt)
+    retry_failed: frozenset[str] = frozenset()  # addresses whose failed endpoint update is retried (--retry-failed)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +49,7 @@ class PlanOptions:
             "prune_threshold": self.prune_threshold,
             "allow_mass_prune": self.allow_mass_prune,
             "adopt": sorted(self.adopt),
+            "retry_failed": sorted(self.retry_failed),
         }
 
 
@@ -58,6 +60,7 @@ class Context:
     incomplete: bool
     desired: tuple[DesiredResource, ...]
     consulted: dict[tuple[str, str, str], ObservedResource] = field(default_factory=dict)
+    memo: dict[tuple[str, str], object] = field(default_factory=dict)  # per-pass results shared by planners
 
     def region(self, res: DesiredResource) -> str:
         return res.region or self.options.default_region

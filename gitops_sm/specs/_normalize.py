@@ -29,8 +29,9 @@ Fields that are not members of the create request, handled deliberately:
   overrides the *SageMaker* endpoint only, so it is validated but unused for a
   HostingAutoscalingPolicy (which only calls Application Auto Scaling).
 * v1 HostingDeployment ``retainAllVariantProperties`` / ``excludeRetainedVariantProperties`` are
-  ``UpdateEndpoint`` options: checked against that operation's shapes, then not carried, because
-  the planner never drops an autoscaled variant's capacity back to the spec anyway (design §4).
+  ``UpdateEndpoint`` options: converted against that operation's shapes into
+  ``DesiredResource.update_options``; the planner adds them to every ``UpdateEndpoint`` (and
+  retains an autoscaled variant's capacity whatever they say, design §4).
 * ServiceNamespace other than ``sagemaker`` (ACK ScalableTarget/ScalingPolicy, HAP) is an error:
   gitops-sm manages SageMaker variants only, and silently skipping a manifest would hide it.
 * Every ACK CRD field is a member of its create request (checked by the conformance tests).
@@ -128,6 +129,7 @@ class _Built:
     names: dict[str, str]
     spec_hash: str
     explicit_name: bool
+    update_options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -182,6 +184,7 @@ class _Normalizer:
             names=dict(built.names),
             requests=tuple(built.requests),
             annotations=annotations,
+            update_options=dict(built.update_options),
         )
         return NormalizeResult(resource=resource, issues=())
 
@@ -521,7 +524,7 @@ class _Normalizer:
                     (*SPEC, str(key)),
                     unknown_field_message(str(key), self._HD_FIELDS, where="HostingDeployment spec"),
                 )
-        self._update_only_options(spec)
+        update_options = self._update_only_options(spec)
 
         endpoint_conversion = Conversion(service=SAGEMAKER)
         endpoint_params = endpoint_conversion.members(
@@ -634,7 +637,11 @@ class _Normalizer:
             **{f"model:{k}": v for k, v in model_names.items()},
         }
         return _Built(
-            requests=requests, names=names, spec_hash=spec_hash, explicit_name=isinstance(explicit, str)
+            requests=requests,
+            names=names,
+            spec_hash=spec_hash,
+            explicit_name=isinstance(explicit, str),
+            update_options=update_options,
         )
 
     def _pinned_hosting_names(self, spec_hash: str, model_names: Mapping[str, str]) -> tuple[str, dict[str, str]] | None:
@@ -663,11 +670,12 @@ class _Normalizer:
             return None
         return config, dict(models)
 
-    def _update_only_options(self, spec: Mapping[str, Any]) -> None:
-        """Check the UpdateEndpoint-only options against that operation's shapes (they are not carried)."""
+    def _update_only_options(self, spec: Mapping[str, Any]) -> dict[str, Any]:
+        """The UpdateEndpoint-only options, checked against and converted by that operation's shapes."""
         update = input_shape(SAGEMAKER, "UpdateEndpoint")
         conversion = Conversion(service=SAGEMAKER)
-        for key in ("retainAllVariantProperties", "excludeRetainedVariantProperties"):
+        keys = ("retainAllVariantProperties", "excludeRetainedVariantProperties")
+        for key in keys:
             if spec.get(key) is not None:
                 member = resolve_member(update, key)
                 assert member is not None
@@ -678,7 +686,10 @@ class _Normalizer:
                     conversion=conversion,
                     name=f".{member}",
                 )
+        given = {k: spec[k] for k in keys if spec.get(k) is not None}
+        converted = conversion.members(given, update, path=SPEC) if given else {}
         self.absorb(conversion)
+        return converted
 
     def _hosting_models(
         self, spec: Mapping[str, Any], *, endpoint: str
