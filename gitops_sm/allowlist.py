@@ -110,6 +110,7 @@ READ_CALLS: tuple[AllowedCall, ...] = (
     _read(SAGEMAKER, "ListTags", "read ownership tags"),
     _read(AUTOSCALING, "DescribeScalableTargets", "observe the sagemaker namespace's scalable targets"),
     _read(AUTOSCALING, "DescribeScalingPolicies", "observe the sagemaker namespace's scaling policies"),
+    _read(AUTOSCALING, "ListTagsForResource", "ownership tags of a scalable target no spec declares"),
     _read(LOGS, "FilterLogEvents", "gitops-sm logs: read a job's CloudWatch Logs"),
 )
 

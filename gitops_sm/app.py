@@ -70,6 +70,7 @@ class Settings:
     allowed_endpoint_urls: frozenset[str] = field(default_factory=frozenset)
     kube: kube.KubeSettings = field(default_factory=kube.KubeSettings)
     cluster_namespaces: tuple[str, ...] = ()  # where to read operator CRs; empty: all namespaces
+    retry_failed: frozenset[str] = field(default_factory=frozenset)  # --retry-failed ADDRESS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,6 +126,7 @@ def plan_options(*, settings: Settings, region: str) -> PlanOptions:
         prune_threshold=settings.prune_threshold,
         allow_mass_prune=settings.allow_mass_prune,
         adopt=settings.adopt,
+        retry_failed=settings.retry_failed,
     )
 
 
@@ -193,6 +195,7 @@ def settings_for_saved_plan(saved: Plan, settings: Settings) -> Settings:
         allowed_endpoint_urls=settings.allowed_endpoint_urls,
         kube=settings.kube,
         cluster_namespaces=settings.cluster_namespaces,
+        retry_failed=frozenset(opts.get("retry_failed") or ()),
     )
 
 

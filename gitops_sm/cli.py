@@ -77,6 +77,8 @@ def plan_options(func: F) -> F:
         click.option("--allow-mass-prune", is_flag=True, help="Allow more prune deletions than the threshold."),
         click.option("--adopt", "adopt", multiple=True, metavar="ADDRESS",
                      help="Adopt an existing same-named resource for ADDRESS (Kind/namespace/name)."),
+        click.option("--retry-failed", "retry_failed", multiple=True, metavar="ADDRESS",
+                     help="Retry the failed endpoint update (or Failed endpoint) of ADDRESS although its spec is unchanged."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -152,7 +154,7 @@ def _sandbox_if(enabled: bool) -> Iterator[str | None]:
 def _settings(
     *, sandbox_url: str | None, region: str | None, profile: str | None, retry_mode: str, max_attempts: int,
     prune: bool = False, prune_threshold: int = DEFAULT_PRUNE_THRESHOLD, allow_mass_prune: bool = False,
-    adopt: tuple[str, ...] = (),
+    adopt: tuple[str, ...] = (), retry_failed: tuple[str, ...] = (),
 ) -> app.Settings:
     return app.Settings(
         region=region or (app.SANDBOX_REGION if sandbox_url else None),
@@ -167,6 +169,7 @@ def _settings(
         kube=_kube_settings()[0],
         cluster_namespaces=_kube_settings()[1],
         allowed_endpoint_urls=_allowed_endpoints(),
+        retry_failed=frozenset(retry_failed),
     )
 
 
@@ -258,12 +261,13 @@ def _plan_exit(the_plan: Plan, *, detailed: bool) -> int:
 @plan_options
 def plan_command(path: Path, output: str, out: Path | None, detailed_exitcode: bool, verbose: bool, no_color: bool,
                  sandbox: bool, region: str | None, profile: str | None, retry_mode: str, max_attempts: int,
-                 prune: bool, prune_threshold: int, allow_mass_prune: bool, adopt: tuple[str, ...]) -> None:
+                 prune: bool, prune_threshold: int, allow_mass_prune: bool, adopt: tuple[str, ...],
+                 retry_failed: tuple[str, ...]) -> None:
     """Show what apply would do to make SageMaker match the specs under PATH."""
     with _sandbox_if(sandbox) as url:
         settings = _settings(sandbox_url=url, region=region, profile=profile, retry_mode=retry_mode,
                              max_attempts=max_attempts, prune=prune, prune_threshold=prune_threshold,
-                             allow_mass_prune=allow_mass_prune, adopt=adopt)
+                             allow_mass_prune=allow_mass_prune, adopt=adopt, retry_failed=retry_failed)
         outcome = app.plan_pass(spec_root=path, settings=settings, clients=app.make_clients(settings),
                                 cluster=_cluster(settings))
     _emit_plan(outcome.plan, output=output, out=out, no_color=no_color, verbose=verbose)
@@ -327,13 +331,13 @@ def _report_apply(result: ApplyResult, console: Console) -> None:
 def apply_command(target: Path, auto_approve: bool, wait_: bool, timeout: float, poll: float, output: str,
                   verbose: bool, no_color: bool, sandbox: bool, region: str | None, profile: str | None,
                   retry_mode: str, max_attempts: int, prune: bool, prune_threshold: int, allow_mass_prune: bool,
-                  adopt: tuple[str, ...]) -> None:
+                  adopt: tuple[str, ...], retry_failed: tuple[str, ...]) -> None:
     """Make SageMaker match TARGET: a spec directory (plans first) or a plan file from `plan --out`."""
     console = _stdout(no_color) if output == "text" else _stderr()
     with _sandbox_if(sandbox) as url:
         settings = _settings(sandbox_url=url, region=region, profile=profile, retry_mode=retry_mode,
                              max_attempts=max_attempts, prune=prune, prune_threshold=prune_threshold,
-                             allow_mass_prune=allow_mass_prune, adopt=adopt)
+                             allow_mass_prune=allow_mass_prune, adopt=adopt, retry_failed=retry_failed)
         clients = app.make_clients(settings)
         progress = _Progress(console)
         if target.is_file() and target.suffix == ".json":

@@ -20,7 +20,8 @@ What a pass reads, per region (and per ``spec.sageMakerEndpoint`` override):
   (leftovers of earlier rollouts). With ``include_unlisted_owned`` every endpoint is described
   and the tags of every endpoint, config and model are read (prune; one or two calls each).
 * autoscaling: ``DescribeScalableTargets`` and ``DescribeScalingPolicies`` for the whole
-  ``sagemaker`` namespace (target tags are not read; ownership follows the endpoint's).
+  ``sagemaker`` namespace; ``ListTagsForResource`` only for targets no spec declares that sit on
+  a desired endpoint (or, with ``include_unlisted_owned``, any): a dropped resource ID or prune.
 
 A ledger that also implements :class:`RecordedState` removes the hosting Describe/ListTags calls
 for endpoints, configs and models whose List summary (``volatile["ListSummary"]``) is unchanged
@@ -71,6 +72,8 @@ def observe(
     """Read what the planner needs about ``desired`` (and, for prune, everything we own)."""
     scopes: dict[Scope, _ScopeWants] = {}
     autoscaling: dict[str, set[str]] = {}  # region -> addresses that depend on it
+    declared: dict[str, set[str]] = {}  # region -> resource IDs desired autoscaling specs declare
+    endpoints: dict[str, set[str]] = {}  # region -> desired endpoint names
 
     for resource in desired:
         region = resource.region or default_region
@@ -91,6 +94,11 @@ def observe(
         elif resource.kind in _HOSTING_KINDS or resource.kind in _AUTOSCALING_KINDS:
             _add_hosting_names(wants.hosting, resource, address)
             autoscaling.setdefault(region, set()).add(address)
+            for role, name in resource.names.items():
+                if role.startswith("target:"):
+                    declared.setdefault(region, set()).add(role[len("target:") :])
+                elif role == "endpoint":
+                    endpoints.setdefault(region, set()).add(name)
 
     if include_unlisted_owned:
         regions = {scope.region for scope in scopes} | {default_region}
@@ -115,7 +123,14 @@ def observe(
         if wants.hosting or (include_unlisted_owned and scope.endpoint_url is None):
             observe_hosting(reader, scope=scope, wants=wants.hosting, read_all_tags=include_unlisted_owned)
     for region in sorted(autoscaling):
-        observe_autoscaling(reader, region=region, addresses=autoscaling[region])
+        observe_autoscaling(
+            reader,
+            region=region,
+            addresses=autoscaling[region],
+            declared=declared.get(region, set()),
+            endpoints=endpoints.get(region, set()),
+            read_all_tags=include_unlisted_owned,
+        )
 
     return ObservedState(
         resources=tuple(reader.resources[key] for key in sorted(reader.resources)),

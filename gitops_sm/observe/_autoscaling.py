@@ -4,14 +4,17 @@ Called by :func:`gitops_sm.observe.observe` once per region that holds hosting o
 resources: two paginated calls for the whole ``sagemaker`` namespace, whatever the number of
 endpoints (design section 10).
 
-Tags of scalable targets are not read (``tags`` stays None): reading them costs one
-ListTagsForResource per target, and the simulator does not implement it. Ownership of a target
-or policy follows the ownership of its endpoint (ResourceId ``endpoint/<name>/variant/<v>``).
+Tags of scalable targets cost one ListTagsForResource each, so they are read only for targets no
+desired spec declares: those on a desired endpoint (a HostingAutoscalingPolicy that dropped a
+variant finds it by its ``gitops-sm/address`` tag) and, with ``read_all_tags`` (prune), every
+one. A steady-state pass reads none (``tags`` stays None); ownership of a declared target follows
+its spec.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
 from gitops_sm.kinds import AUTOSCALING, HAP_DEFAULT_SCALABLE_DIMENSION, HAP_DEFAULT_SERVICE_NAMESPACE
 from gitops_sm.model import ObservedResource, ObservedType, policy_key
@@ -26,8 +29,19 @@ _POLICY_CONFIG_KEYS = (
 )
 
 
-def observe_autoscaling(reader: Reader, *, region: str, addresses: Iterable[str]) -> None:
-    """Every scalable target and scaling policy of the ``sagemaker`` namespace in ``region``."""
+def observe_autoscaling(
+    reader: Reader,
+    *,
+    region: str,
+    addresses: Iterable[str],
+    declared: Collection[str] = (),
+    endpoints: Collection[str] = (),
+    read_all_tags: bool = False,
+) -> None:
+    """Every scalable target and scaling policy of the ``sagemaker`` namespace in ``region``.
+
+    ``declared`` are the resource IDs desired specs declare, ``endpoints`` the desired endpoint names.
+    """
     scope = Scope(region=region)  # a SageMaker endpoint override does not apply to this service
     client = reader.client(AUTOSCALING, scope)
     affected = list(addresses)
@@ -47,12 +61,16 @@ def observe_autoscaling(reader: Reader, *, region: str, addresses: Iterable[str]
         # Variants are keyed by ResourceId; prefer the instance-count dimension if a resource has several.
         targets.sort(key=lambda t: t.get("ScalableDimension") == HAP_DEFAULT_SCALABLE_DIMENSION)
         for target in targets:
+            endpoint = target["ResourceId"].split("/")[1] if target["ResourceId"].count("/") == 3 else ""
+            wanted = target["ResourceId"] not in declared and (read_all_tags or endpoint in endpoints)
+            tags = _target_tags(reader, client, target, addresses=affected) if wanted else None
             reader.put(
                 ObservedResource(
                     type=ObservedType.SCALABLE_TARGET,
                     region=region,
                     name=target["ResourceId"],
                     arn=target.get("ScalableTargetARN"),
+                    tags=tags,
                     details=pick(
                         target,
                         (
@@ -95,3 +113,16 @@ def observe_autoscaling(reader: Reader, *, region: str, addresses: Iterable[str]
                 volatile=pick(policy, ("CreationTime", "Alarms")),
             )
         )
+
+
+def _target_tags(reader: Reader, client: Any, target: Mapping[str, Any], *, addresses: Iterable[str]) -> dict[str, str] | None:
+    arn = target.get("ScalableTargetARN")
+    if not arn:
+        return None
+    try:
+        response = reader.call(client, "ListTagsForResource", target=str(target["ResourceId"]), ResourceARN=arn)
+    except ReadFailed as failure:
+        if not failure.not_found:
+            reader.record_failure(failure, addresses=addresses)
+        return None
+    return {str(k): str(v) for k, v in (response.get("Tags") or {}).items()}
