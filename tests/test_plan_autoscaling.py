@@ -68,7 +68,7 @@ def test_drifted_capacity_reregisters_only_the_target() -> None:
     (change,) = plan(load=load(hap()), observed=obs, options=OPTS).resource_changes
     assert change.actions == (Action.UPDATE,)
     assert [s.call for s in change.steps] == ["RegisterScalableTarget"]
-    assert change.before is not None and change.before[f"target:{RID}"]["MaxCapacity"] == 10
+    assert change.before is not None and change.before["web"]["v-m1"]["target"]["MaxCapacity"] == 10
 
 
 def test_missing_endpoint_nobody_creates_is_reported_in_the_wait_reason() -> None:

@@ -121,9 +121,9 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
         obs_target = ctx.get(region, ObservedType.SCALABLE_TARGET, rid)
         if unit.target is not None:
             want = {k: unit.target[k] for k in _TARGET_FIELDS if k in unit.target}
-            have = {k: obs_target.details.get(k) for k in _TARGET_FIELDS if k in unit.target} if obs_target else None
-            before[f"target:{rid}"] = have
-            after[f"target:{rid}"] = want
+            if obs_target is not None:
+                _put(before, endpoint, variant, "target", {k: obs_target.details.get(k) for k in want})
+            _put(after, endpoint, variant, "target", want)
             if obs_target is None or not subset_equal(want, obs_target.details):
                 params = dict(unit.target)
                 if obs_target is not None:
@@ -142,16 +142,18 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
             policy_name = str(unit.policy["PolicyName"])
             obs_policy = ctx.get(region, ObservedType.SCALING_POLICY, policy_key(rid, policy_name))
             want = {k: unit.policy[k] for k in _POLICY_FIELDS if k in unit.policy}
-            before[f"policy:{rid}"] = {k: obs_policy.details.get(k) for k in want} if obs_policy else None
-            after[f"policy:{rid}"] = want
+            if obs_policy is not None:
+                _put(before, endpoint, variant, f"policy {policy_name}", {k: obs_policy.details.get(k) for k in want})
+            _put(after, endpoint, variant, f"policy {policy_name}", want)
             if obs_policy is None or not subset_equal(want, obs_policy.details):
                 steps.append(_autoscaling_step(region, "PutScalingPolicy", f"{rid}#{policy_name}", unit.policy))
                 changed.append(f"{'put' if obs_policy is None else 'update'} policy {policy_name} on {rid}")
 
     dropped, dropped_notes = _dropped(ctx, res, region, {u.resource_id for u in units})
     for rid, view in dropped_notes.items():
-        before[f"target:{rid}"] = view
-        after[f"target:{rid}"] = None
+        parts = rid.split("/")
+        _put(before, parts[1], parts[-1], "target", view)
+        _put(after, parts[1], parts[-1], "target", "detached: the spec no longer lists it")
     steps.extend(dropped)
     if dropped_notes:
         changed.append(f"the spec no longer lists {', '.join(sorted(dropped_notes))}: delete its policies and "
@@ -173,6 +175,11 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
         reason += "; still waiting: " + "; ".join(waits)
     action = Action.CREATE if created else Action.UPDATE
     return change(res, region, [action], reason, before=before, after=after, depends_on=depends, steps=steps)
+
+
+def _put(view: dict[str, Any], endpoint: str, variant: str, what: str, value: Any) -> None:
+    """``view[endpoint][variant][what] = value``: the one projection of autoscaling for before/after."""
+    view.setdefault(endpoint, {}).setdefault(variant, {})[what] = value
 
 
 def _dropped(ctx: Context, res: DesiredResource, region: str, listed: set[str]) -> tuple[list[Step], dict[str, Any]]:

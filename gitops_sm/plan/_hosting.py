@@ -250,18 +250,22 @@ def endpoint_update(
                    f"this repo declares that autoscaling, so gitops-sm could not restore it afterwards; declare it in "
                    f"a HostingAutoscalingPolicy (or ScalableTarget/ScalingPolicy) or deregister it")
     detached = [ro.autoscaled[v] for v in ro.detach if v in ro.autoscaled]
-    removed = "; ".join(f"{a.variant}: MinCapacity {a.view()['MinCapacity']}, MaxCapacity {a.view()['MaxCapacity']}, "
-                        f"policies {', '.join(a.view()['policies']) or 'none'}" for a in detached)
-    before = {**before, "autoscaling": {a.variant: a.view() for a in detached}}
-    after = {**after, "autoscaling": {a.variant: None for a in detached}}
     owners = sorted(set(declared_variants(ctx, region, endpoint).values())) or ["their specs"]
+    before = {**before, "autoscaling": {a.variant: _registered(a) for a in detached}}
+    after = {**after, "autoscaling": {a.variant: f"detached until InService on {config}" for a in detached}}
+    first = (f"delete the scaling policies and deregister the scalable targets of {', '.join(a.variant for a in detached)}, then "
+             if detached else "")
     reason = (f"phase 1 of 3 (detach, update): {'; '.join(ro.reasons)}, which AWS refuses while the variant is "
-              f"registered for autoscaling. Delete the scaling policies and deregister the scalable targets of "
-              f"{', '.join(ro.detach)} (recorded here: {removed or 'already detached'}), then UpdateEndpoint {endpoint} to {config}. Next: "
-              f"phase 2 waits while it is Updating; phase 3 re-attaches autoscaling from {', '.join(owners)} once it is "
-              f"InService on {config}")
+              f"registered for autoscaling: {first}UpdateEndpoint to {config}. Next: phase 2 waits while "
+              f"{endpoint} is Updating; phase 3 re-attaches autoscaling from {', '.join(owners)} once it is InService")
     steps = [*prereq_steps, *_detach_steps(res, region, detached), update, *marker]
     return change(res, region, [Action.UPDATE], reason, before=before, after=after, steps=steps, depends_on=depends_on)
+
+
+def _registered(scaled: Autoscaled) -> str:
+    view = scaled.view()
+    return (f"registered (MinCapacity {view['MinCapacity']}, MaxCapacity {view['MaxCapacity']}, "
+            f"policies {', '.join(view['policies']) or 'none'})")
 
 
 def _waiting_reason(ctx: Context, res: DesiredResource, ro: Rollout, obs: ObservedResource) -> str:
