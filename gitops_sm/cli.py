@@ -582,7 +582,7 @@ def reconcile_command(repo: str, branch: str, spec_path: str, status_branch: str
                       known_hosts_file: Path | None, committer_name: str, committer_email: str, push_attempts: int,
                       workdir: Path | None, no_ledger: bool, output: str, sandbox: bool, region: str | None,
                       profile: str | None, retry_mode: str, max_attempts: int, prune: bool, prune_threshold: int,
-                      allow_mass_prune: bool, adopt: tuple[str, ...]) -> None:
+                      allow_mass_prune: bool, adopt: tuple[str, ...], retry_failed: tuple[str, ...]) -> None:
     """One CronJob pass: clone REPO, plan, apply, commit status files back, push."""
     from gitops_sm import gitrepo, reconcile
 
@@ -603,7 +603,7 @@ def reconcile_command(repo: str, branch: str, spec_path: str, status_branch: str
             )
             settings = _settings(sandbox_url=url, region=region, profile=profile, retry_mode=retry_mode,
                                  max_attempts=max_attempts, prune=prune, prune_threshold=prune_threshold,
-                                 allow_mass_prune=allow_mass_prune, adopt=adopt)
+                                 allow_mass_prune=allow_mass_prune, adopt=adopt, retry_failed=retry_failed)
             result = reconcile.run(options=options, settings=settings, clients=app.make_clients(settings),
                                    emit=printer)
     except GitopsSmError as exc:
