@@ -9,6 +9,7 @@ for the pass and a renderer for the output, and map the outcome to an exit code:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import os
@@ -573,14 +574,21 @@ class _PassPrinter:
 @click.option("--workdir", type=click.Path(path_type=Path, file_okay=False), envvar="GITOPS_SM_WORKDIR",
               help="Where the clone goes (default: the system temp folder).")
 @click.option("--no-ledger", is_flag=True, help="Ignore the status files' ledger (read everything from AWS).")
+@click.option("--lease-namespace", envvar="GITOPS_SM_LEASE_NAMESPACE", default=None,
+              help="Namespace of the Lease (default: the context's or the pod's namespace).")
+@click.option("--lease-seconds", type=click.IntRange(15, 3600), default=120, show_default=True,
+              help="Lease duration; the pass renews it every third of that while it applies.")
 @click.option("--output", "-o", type=click.Choice(["auto", "json", "text"]), default="auto", show_default=True,
               help="auto: JSON lines when stdout is not a terminal, a rich view when it is.")
 @aws_options
 @plan_options
+@kube_options
 def reconcile_command(repo: str, branch: str, spec_path: str, status_branch: str | None, dry_run: bool,
                       git_token_file: Path | None, git_username: str, ssh_key_file: Path | None,
                       known_hosts_file: Path | None, committer_name: str, committer_email: str, push_attempts: int,
-                      workdir: Path | None, no_ledger: bool, output: str, sandbox: bool, region: str | None,
+                      workdir: Path | None, no_ledger: bool, lease_namespace: str | None, lease_seconds: int,
+                      output: str,
+                      sandbox: bool, region: str | None,
                       profile: str | None, retry_mode: str, max_attempts: int, prune: bool, prune_threshold: int,
                       allow_mass_prune: bool, adopt: tuple[str, ...], retry_failed: tuple[str, ...]) -> None:
     """One CronJob pass: clone REPO, plan, apply, commit status files back, push."""
@@ -604,8 +612,14 @@ def reconcile_command(repo: str, branch: str, spec_path: str, status_branch: str
             settings = _settings(sandbox_url=url, region=region, profile=profile, retry_mode=retry_mode,
                                  max_attempts=max_attempts, prune=prune, prune_threshold=prune_threshold,
                                  allow_mass_prune=allow_mass_prune, adopt=adopt, retry_failed=retry_failed)
+            if sandbox and not settings.kube.context:
+                # The sandbox never takes a Lease in whatever cluster the kubeconfig points at, unless asked.
+                settings = dataclasses.replace(settings, kube=dataclasses.replace(settings.kube, disabled=True))
+            cluster = app.connect_cluster(settings)
+            lock = reconcile.pass_lock(cluster=cluster, options=options, namespace=lease_namespace,
+                                       duration_seconds=lease_seconds, emit=printer)
             result = reconcile.run(options=options, settings=settings, clients=app.make_clients(settings),
-                                   emit=printer)
+                                   emit=printer, lock=lock, cluster=cluster)
     except GitopsSmError as exc:
         printer(reconcile.PassEvent(event="pass-finished", level=reconcile.Level.ERROR, outcome="error",
                                     message=f"{type(exc).__name__}: {exc}", fields={"exit_code": EXIT_ERROR}))

@@ -17,7 +17,8 @@ Every module raises these and nothing else across its public boundary: foreign e
     ├── GitError               a git operation failed
     └── ClusterError           a Kubernetes API call failed or the cluster config is unusable
         ├── ClusterNotFoundError   the object (or its kind) does not exist (HTTP 404)
-        └── ClusterConflictError   a resourceVersion precondition or create-if-absent lost (HTTP 409)
+        ├── ClusterConflictError   a resourceVersion precondition or create-if-absent lost (HTTP 409)
+        └── LeaseLostError         another reconcile pass took over the Lease this one held
 """
 
 from __future__ import annotations
@@ -93,3 +94,7 @@ class ClusterNotFoundError(ClusterError):
 
 class ClusterConflictError(ClusterError):
     """Someone else changed the object first (stale ``resourceVersion``) or it already exists (HTTP 409)."""
+
+
+class LeaseLostError(ClusterError):
+    """Another reconcile pass took over the Lease this pass held (it did not renew in time)."""

@@ -27,14 +27,14 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from gitops_sm import app, gitrepo
+from gitops_sm import app, gitrepo, kube
 from gitops_sm.awsclients import ClientFactory
-from gitops_sm.errors import ConfigError
+from gitops_sm.errors import ConfigError, GitopsSmError
 from gitops_sm.execute import ApplyResult, ExecEvent, ExecEventKind, Outcome
 from gitops_sm.gitrepo import Checkout, GitAuth, Identity
 from gitops_sm.model import Action, JsonDict, LoadResult, ObservedState, Plan
@@ -152,6 +152,26 @@ def lease_name(*, repo: str, branch: str, path: str) -> str:
     return f"gitops-sm-{stem[:30] or 'repo'}-{digest}"
 
 
+def pass_lock(
+    *, cluster: kube.Cluster | kube.NoCluster, options: ReconcileOptions, namespace: str | None,
+    duration_seconds: int, emit: Callable[[PassEvent], None],
+) -> PassLock | None:
+    """The Lease for this repo + branch + path when a cluster is configured; otherwise None, said once."""
+    if isinstance(cluster, kube.NoCluster):
+        emit(PassEvent(
+            event="lock", outcome="no-cluster",
+            message=f"no Kubernetes cluster configured ({cluster.reason}): no Lease is taken; the CronJob's "
+            "concurrencyPolicy: Forbid and deterministic names keep passes apart",
+        ))
+        return None
+    return kube.LeaseLock(
+        cluster=cluster,
+        name=lease_name(repo=options.repo, branch=options.branch, path=options.path),
+        namespace=namespace or cluster.namespace,
+        duration_seconds=duration_seconds,
+    )
+
+
 def _clean_path(path: str) -> str:
     cleaned = path.strip().strip("/")
     parts = [p for p in cleaned.split("/") if p not in ("", ".")]
@@ -207,7 +227,8 @@ class _Planned:
 
 
 def _plan_once(
-    *, spec_root: Path, settings: app.Settings, clients: ClientFactory, ledger: Ledger | None, commit: str | None
+    *, spec_root: Path, settings: app.Settings, clients: ClientFactory, ledger: Ledger | None, commit: str | None,
+    cluster: kube.Cluster | kube.NoCluster,
 ) -> _Planned:
     loaded = app.load(spec_root=spec_root, allowed_endpoint_urls=settings.allowed_endpoint_urls)
     region = app.default_region(settings=settings, clients=clients)
@@ -215,6 +236,8 @@ def _plan_once(
         desired=loaded.resources, clients=clients, default_region=region,
         include_unlisted_owned=settings.prune, ledger=ledger,
     )
+    # The operators' CRs: a SageMaker resource an in-cluster CR manages is never touched.
+    observed = replace(observed, cluster=app.observe_cluster(settings=settings, cluster=cluster))
     the_plan = plan(
         load=loaded, observed=observed, options=app.plan_options(settings=settings, region=region), commit=commit
     )
@@ -242,28 +265,34 @@ def run(
     clients: ClientFactory,
     emit: Callable[[PassEvent], None],
     lock: PassLock | None = None,
+    cluster: kube.Cluster | kube.NoCluster | None = None,
     clock: Callable[[], str] = utc_now,
 ) -> ReconcileResult:
-    """One reconcile pass (see the module docstring)."""
+    """One reconcile pass (see the module docstring). ``cluster``: the result of
+    ``app.connect_cluster`` (connected here when None), read for the operators' CRs."""
+    found = app.connect_cluster(settings) if cluster is None else cluster
     spec_path = _clean_path(options.path)
     url = gitrepo.resolve_url(options.repo)
     shown = gitrepo.display_url(options.repo)
     if options.status_branch == options.branch:
         raise ConfigError("--status-branch must differ from --branch (omit it to keep status on the spec branch)")
     if lock is not None:
-        if not lock.acquire():
+        if not lock.acquire():  # taken before anything is cloned or observed
             emit(PassEvent(event="lock", outcome="held", message=f"another pass holds the lock ({lock.description}); nothing to do"))
             return ReconcileResult(locked_out=True)
         emit(PassEvent(event="lock", outcome="acquired", message=f"lock acquired ({lock.description})"))
     try:
         with _workspace(options.workdir) as scratch:
             return _run_locked(
-                options=options, settings=settings, clients=clients, emit=emit, lock=lock, clock=clock,
+                options=options, settings=settings, clients=clients, emit=emit, lock=lock, clock=clock, cluster=found,
                 scratch=scratch, url=url, shown=shown, spec_path=spec_path,
             )
     finally:
         if lock is not None:
-            lock.release()
+            try:
+                lock.release()
+            except GitopsSmError as exc:  # the pass is done; the Lease expires by itself
+                emit(PassEvent(event="lock", level=Level.WARNING, outcome="not-released", message=f"{exc}"))
 
 
 def _run_locked(
@@ -274,6 +303,7 @@ def _run_locked(
     emit: Callable[[PassEvent], None],
     lock: PassLock | None,
     clock: Callable[[], str],
+    cluster: kube.Cluster | kube.NoCluster,
     scratch: Path,
     url: str,
     shown: str,
@@ -307,11 +337,12 @@ def _run_locked(
         before = clients.counter.total
 
         def plan_safely(round_: int) -> _Planned:
-            planned = _plan_once(spec_root=spec_root, settings=settings, clients=clients, ledger=ledger, commit=commit)
+            planned = _plan_once(spec_root=spec_root, settings=settings, clients=clients, ledger=ledger, commit=commit,
+                                 cluster=cluster)
             if ledger is not None and planned.plan.has_changes and _mutation_rests_on_ledger(planned):
                 emit(PassEvent(event="ledger", message="a planned change touches recorded state: reading it from AWS again"))
                 planned = _plan_once(spec_root=spec_root, settings=settings, clients=clients,
-                                     ledger=TerminalJobsLedger(ledger), commit=commit)
+                                     ledger=TerminalJobsLedger(ledger), commit=commit, cluster=cluster)
             _emit_plan(planned.plan, emit, round_=round_)
             return planned
 

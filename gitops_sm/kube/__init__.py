@@ -8,6 +8,7 @@ Called by ``gitops_sm.app``. Public face:
 * :func:`api_call` / :func:`translate`: every client failure becomes ``gitops_sm.errors.ClusterError``
   (``ClusterNotFoundError`` for 404, ``ClusterConflictError`` for 409). Code elsewhere that uses a
   :class:`Cluster`'s API objects (the reconcile Lease) wraps its calls in :func:`api_call`.
+* :class:`LeaseLock`: the reconcile pass lock, a ``coordination.k8s.io/v1`` Lease on a :class:`Cluster`.
 * :data:`REQUEST_TIMEOUT`: pass as ``_request_timeout`` so a dead API server cannot hang a pass.
 * :func:`read_custom_resources` / :func:`read_cluster_state`: the operators' CRs (installed CRDs
   only, paginated) as :class:`gitops_sm.model.ClusterState` plus the objects (:class:`CustomResource`);
@@ -44,8 +45,10 @@ from gitops_sm.kube._errors import (
     api_call,
     translate,
 )
+from gitops_sm.kube._lease import DEFAULT_LEASE_SECONDS, LeaseLock
 
 __all__ = [
+    "DEFAULT_LEASE_SECONDS",
     "DEFAULT_NAMESPACE",
     "REASON_ALREADY_EXISTS",
     "REASON_CONFLICT",
@@ -55,6 +58,7 @@ __all__ = [
     "Cluster",
     "CustomResource",
     "KubeSettings",
+    "LeaseLock",
     "NoCluster",
     "ack_region",
     "api_call",
