@@ -254,6 +254,8 @@ def _mutation_rests_on_ledger(planned: _Planned) -> bool:
 
 @contextmanager
 def _workspace(workdir: Path | None) -> Iterator[Path]:
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="gitops-sm-", dir=workdir) as tmp:
         yield Path(tmp)
 
