@@ -40,6 +40,7 @@ EXIT_ERROR = 1
 EXIT_CHANGES = 2
 
 SANDBOX_STATE_ENV = "GITOPS_SM_SANDBOX_STATE"
+SANDBOX_LOCK_WAIT_SECONDS = 600.0
 
 
 def _stdout(no_color: bool) -> Console:
@@ -148,7 +149,8 @@ def _sandbox_if(enabled: bool) -> Iterator[str | None]:
     os.environ.pop("AWS_PROFILE", None)
     state = os.environ.get(SANDBOX_STATE_ENV)
     state_file = Path(state) if state else Path(".gitops-sm-sandbox.state")
-    with sandbox.start_server(port=0, state_file=state_file) as server:
+    # One directory is one sandbox: a second run waits for the first (the state file is locked).
+    with sandbox.start_server(port=0, state_file=state_file, lock_wait_seconds=SANDBOX_LOCK_WAIT_SECONDS) as server:
         yield str(server.url)
 
 

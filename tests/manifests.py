@@ -168,6 +168,15 @@ def broken_symlink(root: Path, outside: Path) -> None:
     (root / "dangling.yaml").symlink_to(root / "missing" / "nowhere.yaml")
 
 
+def self_symlink(root: Path, outside: Path) -> None:
+    (root / "loop.yaml").symlink_to("loop.yaml")
+
+
+def symlink_cycle(root: Path, outside: Path) -> None:
+    (root / "ping.yaml").symlink_to("pong.yaml")
+    (root / "pong.yaml").symlink_to("ping.yaml")
+
+
 def fifo(root: Path, outside: Path) -> None:
     os.mkfifo(root / "pipe.yaml")
 

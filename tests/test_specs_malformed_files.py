@@ -27,6 +27,8 @@ from tests.manifests import (
     fifo,
     huge_file,
     root_beside_valid_job,
+    self_symlink,
+    symlink_cycle,
     symlinked_dir_outside,
     symlinked_file_outside,
     text_file,
@@ -141,6 +143,8 @@ CASES = [
     Case("symlink-dir-outside-root", symlinked_dir_outside, "shared:1",
          "symlink to a directory outside the spec root"),
     Case("broken-symlink", broken_symlink, "dangling.yaml:1", "broken symlink"),
+    Case("self-symlink", self_symlink, "loop.yaml:1", "symlink loop"),  # issue 7: was a RuntimeError
+    Case("symlink-cycle", symlink_cycle, "ping.yaml:1", "symlink loop"),
     Case("fifo-named-yaml", fifo, "pipe.yaml:1", "not a regular file"),
 ]  # fmt: skip
 

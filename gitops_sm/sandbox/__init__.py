@@ -42,13 +42,16 @@ from gitops_sm.sandbox.timing import (
 )
 
 
-def start_server(*, host: str = "127.0.0.1", port: int = 0, state_file: Path | None = None) -> SandboxServer:
+def start_server(
+    *, host: str = "127.0.0.1", port: int = 0, state_file: Path | None = None, lock_wait_seconds: float = 0.0
+) -> SandboxServer:
     """Start a loopback simulator in a background thread (port 0 picks a free port).
 
     With ``state_file`` the state is loaded at start (if the file exists) and saved after every
-    changing request and at ``stop()``.
+    changing request and at ``stop()``; the file is locked for the server's life (one state file
+    is one sandbox): another server on it waits up to ``lock_wait_seconds`` for it, then fails.
     """
-    return SandboxServer(host=host, port=port, state_file=state_file)
+    return SandboxServer(host=host, port=port, state_file=state_file, lock_wait_seconds=lock_wait_seconds)
 
 
 __all__ = [

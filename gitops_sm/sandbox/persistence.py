@@ -16,13 +16,17 @@ the simulator starts empty. Called by ``server.SandboxServer``.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pickle
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+from gitops_sm.errors import ConfigError
 
 FORMAT = "gitops-sm-sandbox-state/1"
 _SERVICES = (
@@ -33,6 +37,47 @@ _SERVICES = (
 )
 _READ_ONLY_PREFIXES = ("Describe", "List", "Get", "Filter", "Search")
 _save_lock = threading.Lock()
+
+
+class StateLock:
+    """An exclusive lock on a state file (``<file>.lock``, ``flock``), held for a simulator's whole life.
+
+    One state file is one sandbox: two ``--sandbox`` runs in one directory would each load the
+    state, add their own resources and save, and the last to save would drop the other's. With
+    the lock the second run waits for the first to finish, then builds on what it saved.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(str(path) + ".lock")
+        self._handle: IO[bytes] | None = None
+
+    def acquire(self, *, wait_seconds: float, on_wait: Any = None) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("ab")
+        deadline = time.monotonic() + wait_seconds
+        told = False
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._handle = handle
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.close()
+                    raise ConfigError(
+                        f"the sandbox state {self.path.with_suffix('')} is in use by another gitops-sm "
+                        f"(one directory is one sandbox); waited {wait_seconds:.0f}s"
+                    ) from None
+                if not told and on_wait is not None:
+                    on_wait(f"waiting for another gitops-sm using the sandbox state {self.path.with_suffix('')} …")
+                    told = True
+                time.sleep(0.05)
+
+    def release(self) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None
 
 
 def _moto_version() -> str:

@@ -7,6 +7,7 @@ they reach AWS, with ``AWS_ENDPOINT_URL=http://127.0.0.1:N`` and any fake creden
 
 from __future__ import annotations
 
+import sys
 import threading
 import urllib.parse
 from dataclasses import dataclass
@@ -69,12 +70,15 @@ class _RecordingMiddleware:
 class SandboxServer:
     """A running simulator on a loopback port; ``with start_server() as s: ... s.url``."""
 
-    def __init__(self, *, host: str, port: int, state_file: Path | None) -> None:
+    def __init__(self, *, host: str, port: int, state_file: Path | None, lock_wait_seconds: float = 0.0) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         extensions.install()
         self._state_file = state_file
+        self._lock: persistence.StateLock | None = None
         if state_file is not None:
+            self._lock = persistence.StateLock(state_file)
+            self._lock.acquire(wait_seconds=lock_wait_seconds, on_wait=_tell)
             persistence.load_state(state_file)
         app: Any = DomainDispatcherApplication(create_backend_app)
         if state_file is not None:
@@ -133,8 +137,12 @@ class SandboxServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
-        if self._state_file is not None:
-            persistence.save_state(self._state_file)
+        try:
+            if self._state_file is not None:
+                persistence.save_state(self._state_file)
+        finally:
+            if self._lock is not None:
+                self._lock.release()
 
     def __enter__(self) -> SandboxServer:
         return self
@@ -146,6 +154,10 @@ class SandboxServer:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _tell(message: str) -> None:
+    print(f"gitops-sm sandbox: {message}", file=sys.stderr, flush=True)
 
 
 def reset() -> None:

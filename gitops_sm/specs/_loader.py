@@ -5,8 +5,8 @@ walk without normalisation. One call reads the whole tree and never raises for b
 
 1. discovery: ``*.yaml``/``*.yml`` (any case) found recursively, in sorted order; hidden
    directories and files (``.git``, ``.gitops-sm``, editor lock files) are skipped; a symlink
-   (file or directory) that resolves outside the root is an error on that path and is never
-   read; a root that is a file is loaded alone.
+   (file or directory) that resolves outside the root, is broken or loops (``loop.yaml ->
+   loop.yaml``) is an error on that path and is never read; a root that is a file is loaded alone.
 2. parsing with line numbers (``_yaml``): file-level problems (not UTF-8, too large, syntax
    error) make the file contribute no documents.
 3. identity: a foreign apiVersion (``apps/v1``, ``v1``, other groups), or an upstream kind of
@@ -266,7 +266,12 @@ def _discover(root: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, Issue
             relative = prefix + entry.name
             is_spec_name = entry.name.lower().endswith(SPEC_SUFFIXES)
             if entry.is_symlink():
-                target = Path(entry.path).resolve()
+                try:
+                    target = Path(entry.path).resolve()
+                except (OSError, RuntimeError):  # RuntimeError: "Symlink loop" (loop.yaml -> loop.yaml)
+                    if is_spec_name:
+                        refused.append((relative, _path_issue(relative, "symlink loop (following it never reaches a file); not read")))
+                    continue
                 if not target.exists():
                     if is_spec_name:
                         refused.append(
