@@ -65,6 +65,9 @@ def test_first_pass_makes_one_status_commit_and_a_second_pass_none(aws_env: Sand
     assert _creates(dict(second.calls_by_operation)) == {}
     assert branch_log(bare) == log
     assert [e.outcome for e in events if e.event == "commit"] == ["unchanged"]
+    assert second.plan is not None  # the status files beside the specs are never read as specs
+    assert [str(s.source) for s in second.plan.skipped] == ["deploy/cronjob.yaml:1"]
+    assert not [e for e in second.plan.errors if ".gitops-sm" in str(e.source)]
 
 
 def test_a_spec_commit_landing_mid_pass_is_rebased_under_the_status_commit_and_left_for_the_next_pass(
