@@ -547,6 +547,11 @@ class _PassPrinter:
             line = json.dumps({"time": stamp, **event.to_dict()}, ensure_ascii=False, default=str)
             click.echo(redact(line, self.secrets))
             return
+        if event.event == "plan" and event.plan is not None:  # the plan as `plan` shows it
+            render.render_plan_text(event.plan, console=self.console, color=True)
+            return
+        if event.event == "change" and event.outcome == "planned":
+            return  # shown in the plan above
         style = {"error": "bold red", "warning": "yellow"}.get(event.level.value, "")
         text = redact(event.message, self.secrets)
         prefix = {"error": "x ", "warning": "! "}.get(event.level.value, "  ")

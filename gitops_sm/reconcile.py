@@ -78,6 +78,7 @@ class PassEvent:
     outcome: str | None = None
     request_id: str | None = None
     fields: Mapping[str, Any] = field(default_factory=dict)
+    plan: Plan | None = field(default=None, compare=False, repr=False)  # on "plan" events, for a rich view
 
     def to_dict(self) -> JsonDict:
         data: JsonDict = {"level": self.level.value, "event": self.event, "message": self.message}
@@ -472,7 +473,7 @@ def _emit_plan(the_plan: Plan, emit: Callable[[PassEvent], None], *, round_: int
         return  # the re-observation after the last apply: its waits were reported already
     head = "plan" if round_ == 1 else f"plan (round {round_}, after apply)"
     emit(PassEvent(event="plan", message=f"{head}: " + (", ".join(f"{v} {k}" for k, v in summary.items()) or "nothing"),
-                   fields={"summary": summary, "round": round_}))
+                   fields={"summary": summary, "round": round_}, plan=the_plan))
     for change in the_plan.resource_changes:
         if change.action is Action.NOOP:
             continue
