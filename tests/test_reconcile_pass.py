@@ -176,3 +176,24 @@ def test_path_must_stay_inside_the_repository(aws_env: SandboxServer, tmp_path: 
     bare = make_remote(tmp_path, {"teams/a/train.yaml": SPECS["teams/a/train.yaml"]})
     with pytest.raises(ConfigError, match="--path"):
         run_pass(bare, path=path)
+
+
+def test_a_failed_action_fails_the_pass_and_its_status_file_records_it(
+    aws_env: SandboxServer, boto_client, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    bare = make_remote(tmp_path, {"teams/a/train.yaml": SPECS["teams/a/train.yaml"]})
+    sm = boto_client("sagemaker")
+
+    def someone_takes_the_name(event: PassEvent) -> None:
+        if event.event == "plan" and event.plan is not None and event.plan.has_changes:
+            (step,) = [s for _, s in event.plan.steps()]
+            sm.create_training_job(**{k: v for k, v in step.params.items() if k != "Tags"})  # not ours
+
+    result, events, _ = run_pass(bare, emit=someone_takes_the_name)
+
+    assert result.exit_code == 1 and result.apply is not None and not result.apply.ok
+    assert [e.outcome for e in events if e.event == "pass-finished"] == ["failed"]
+    doc = status_doc(bare, JOB_FILE)
+    assert doc["last_apply"]["action"] == "create" and doc["last_apply"]["outcome"] == "failed"
+    assert doc["last_apply"]["error"].startswith("OwnershipConflict")
+    assert doc["health"] == "degraded" and doc["arn"] is None  # the object in the way is not ours to report
