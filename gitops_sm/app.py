@@ -37,7 +37,7 @@ from gitops_sm.model import (
     PlanSource,
     ResourceChange,
 )
-from gitops_sm.observe import describe_job, observe
+from gitops_sm.observe import Reads, describe_job, observe, verify_ownership
 from gitops_sm.observe.logs import LogEvent, stream_log_events
 from gitops_sm.plan import (
     DEFAULT_PRUNE_THRESHOLD,
@@ -51,6 +51,9 @@ from gitops_sm.plan import (
 from gitops_sm.redaction import SENSITIVE, holds_marker
 
 SANDBOX_REGION = "us-east-1"
+# Each round reads the tags of what the plan would modify, or records why it cannot; a second
+# round finds nothing new unless tags turned a decision into one that modifies something else.
+_MAX_OWNERSHIP_ROUNDS = 3
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -152,12 +155,20 @@ def plan_pass(
         include_unlisted_owned=settings.prune,
     )
     observed = replace(observed, cluster=observe_cluster(settings=settings, cluster=cluster))
-    the_plan = plan(
-        load=loaded,
-        observed=observed,
-        options=plan_options(settings=settings, region=region),
-        commit=gitrepo.head_commit(path=spec_root),
-    )
+    options = plan_options(settings=settings, region=region)
+    commit = gitrepo.head_commit(path=spec_root)
+    the_plan = plan(load=loaded, observed=observed, options=options, commit=commit)
+    # observe skips tags no decision was expected to need; whatever the plan would modify gets
+    # them read now, and is planned again with them (a conflict then refuses the change).
+    for _ in range(_MAX_OWNERSHIP_ROUNDS):
+        verified = verify_ownership(observed=observed, plan=the_plan, clients=clients)
+        if verified is observed:
+            break
+        observed = verified
+        the_plan = plan(load=loaded, observed=observed, options=options, commit=commit)
+    else:
+        if verify_ownership(observed=observed, plan=the_plan, clients=clients) is not observed:
+            raise PlanError("the plan still modifies objects whose ownership was not verified; nothing is applied")
     return PlanOutcome(load=loaded, observed=observed, plan=the_plan, aws_calls=clients.counter.total - before)
 
 
@@ -282,7 +293,7 @@ def status_pass(
     (with the operator CR that also manages it, if any)."""
     loaded = load(spec_root=spec_root, allowed_endpoint_urls=settings.allowed_endpoint_urls)
     region = default_region(settings=settings, clients=clients)
-    observed = observe(desired=loaded.resources, clients=clients, default_region=region)
+    observed = observe(desired=loaded.resources, clients=clients, default_region=region, reads=Reads.REPORT)
     observed = replace(observed, cluster=observe_cluster(settings=settings, cluster=cluster))
     return loaded, build_status(load=loaded, observed=observed, default_region=region)
 
@@ -469,7 +480,8 @@ def _migrate_one(
             loaded = _load_one(text, name=rel)
             res = loaded.resources[0]
     res_region = res.region or region
-    observed = observe(desired=[res], clients=clients, default_region=region)
+    # Adding our tags needs every object's current tags: the full reads of `status`.
+    observed = observe(desired=[res], clients=clients, default_region=region, reads=Reads.REPORT)
     steps, problems = migration.tag_steps(res, observed, region=res_region)
     if problems:
         return done("refused", "; ".join(problems), file=rel)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from gitops_sm import kinds
 from gitops_sm.awsclients import ClientFactory
 from gitops_sm.kinds import Kind
 from gitops_sm.model import Address, DesiredResource, ObservedType, SourceLocation
-from gitops_sm.observe import observe
+from gitops_sm.observe import Reads, observe
 
 REGION = "us-east-1"
 JOBS = 50
@@ -66,20 +67,44 @@ def seeded(boto_client: Callable[..., Any]) -> list[DesiredResource]:
     return desired
 
 
-def test_completed_desired_jobs_cost_one_list_plus_a_describe_and_tags_each(
+def test_completed_desired_jobs_with_generated_names_cost_only_the_list_page(
     seeded: list[DesiredResource],
 ) -> None:
+    """The generated name embeds the spec hash and a finished job cannot be acted on: no Describe, no tags."""
     clients = ClientFactory(region=REGION, max_attempts=1)
 
     state = observe(desired=seeded, clients=clients, default_region=REGION)
 
     assert len(state.of_type(REGION, ObservedType.TRAINING_JOB)) == JOBS
+    assert clients.counter.by_operation() == {"ListTrainingJobs": 1}
+    seen = state.get(REGION, ObservedType.TRAINING_JOB, seeded[0].names["job"])
+    assert seen is not None and seen.status == "Completed" and seen.tags is None
+
+
+def test_the_status_report_still_describes_and_tags_what_it_shows(seeded: list[DesiredResource]) -> None:
+    clients = ClientFactory(region=REGION, max_attempts=1)
+
+    state = observe(desired=seeded, clients=clients, default_region=REGION, reads=Reads.REPORT)
+
     assert clients.counter.by_operation() == {
         "ListTrainingJobs": 1,
         "DescribeTrainingJob": JOBS,
         "ListTags": JOBS,
     }
-    assert clients.counter.total == 1 + 2 * JOBS
+    seen = state.get(REGION, ObservedType.TRAINING_JOB, seeded[0].names["job"])
+    assert seen is not None and seen.tags is not None and seen.tags[kinds.TAG_SPEC_HASH] == seeded[0].spec_hash
+
+
+def test_completed_jobs_with_explicit_names_cost_one_tag_read_each(seeded: list[DesiredResource]) -> None:
+    """An explicit name proves nothing about the spec: its spec-hash tag is read (no Describe)."""
+    explicit = [replace(job, explicit_name=True) for job in seeded[:10]]
+    clients = ClientFactory(region=REGION, max_attempts=1)
+
+    state = observe(desired=[*explicit, *seeded[10:]], clients=clients, default_region=REGION)
+
+    assert clients.counter.by_operation() == {"ListTrainingJobs": 1, "ListTags": 10}
+    seen = state.get(REGION, ObservedType.TRAINING_JOB, explicit[0].names["job"])
+    assert seen is not None and seen.tags is not None and seen.tags[kinds.TAG_SPEC_HASH] == explicit[0].spec_hash
 
 
 def test_the_ledger_seam_removes_every_per_job_call(seeded: list[DesiredResource]) -> None:
@@ -96,12 +121,13 @@ def test_the_ledger_seam_removes_every_per_job_call(seeded: list[DesiredResource
 
 
 def test_a_ledger_record_for_another_spec_hash_does_not_skip_the_reads(seeded: list[DesiredResource]) -> None:
+    explicit = [replace(job, explicit_name=True) for job in seeded]
     clients = ClientFactory(region=REGION, max_attempts=1)
-    ledger = RecordingLedger({job.names["job"]: "some-other-hash" for job in seeded})
+    ledger = RecordingLedger({job.names["job"]: "some-other-hash" for job in explicit})
 
-    observe(desired=seeded, clients=clients, default_region=REGION, ledger=ledger)
+    observe(desired=explicit, clients=clients, default_region=REGION, ledger=ledger)
 
-    assert clients.counter.by_operation()["DescribeTrainingJob"] == JOBS
+    assert clients.counter.by_operation() == {"ListTrainingJobs": 1, "ListTags": JOBS}
 
 
 def test_listing_is_paged_by_one_hundred(

@@ -19,7 +19,7 @@ from gitops_sm.model import (
     SourceLocation,
     policy_key,
 )
-from gitops_sm.observe import FROM_LEDGER, LIST_SUMMARY, observe
+from gitops_sm.observe import FROM_LEDGER, LIST_SUMMARY, Reads, observe
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/sm"
@@ -290,3 +290,43 @@ def test_a_changed_list_summary_makes_observe_describe_again(
     endpoint = second.get(REGION, ObservedType.ENDPOINT, "web")
     assert endpoint is not None and FROM_LEDGER not in endpoint.volatile
     assert endpoint.details["EndpointConfigName"] == "web-new"
+
+
+def test_a_settled_endpoint_costs_its_describe_and_nothing_for_its_content_addressed_objects(
+    live_endpoint: Any, clients: ClientFactory
+) -> None:
+    """InService on the config the spec asks for: no tags, no config or model describe (design §10)."""
+    state = observe(
+        desired=[hosting(config="web-old", model="web-m1-old")], clients=clients, default_region=REGION
+    )
+
+    assert clients.counter.by_operation() == {
+        "ListEndpoints": 1,
+        "ListEndpointConfigs": 1,
+        "ListModels": 1,
+        "DescribeEndpoint": 1,
+        "ListTags": 2,  # the leftovers a GC may delete: web-new and web-m1-new (not desired here)
+        "DescribeScalableTargets": 1,
+        "DescribeScalingPolicies": 1,
+    }
+    endpoint = state.get(REGION, ObservedType.ENDPOINT, "web")
+    assert endpoint is not None and endpoint.details["EndpointConfigName"] == "web-old"
+    assert endpoint.tags is None  # left for verify_ownership, should a step modify it
+    config = state.get(REGION, ObservedType.ENDPOINT_CONFIG, "web-old")
+    assert config is not None and config.tags is None  # listed: it exists
+    leftover = state.get(REGION, ObservedType.MODEL, "web-m1-new")
+    assert leftover is not None and leftover.tags is not None
+
+
+def test_the_status_report_reads_a_settled_endpoint_in_full(live_endpoint: Any, clients: ClientFactory) -> None:
+    state = observe(
+        desired=[hosting(config="web-old", model="web-m1-old")],
+        clients=clients,
+        default_region=REGION,
+        reads=Reads.REPORT,
+    )
+
+    endpoint = state.get(REGION, ObservedType.ENDPOINT, "web")
+    assert endpoint is not None and endpoint.tags is not None
+    config = state.get(REGION, ObservedType.ENDPOINT_CONFIG, "web-old")
+    assert config is not None and config.tags is not None and config.details["ProductionVariants"]

@@ -11,7 +11,7 @@ from gitops_sm import kinds
 from gitops_sm.awsclients import ClientFactory
 from gitops_sm.kinds import Kind
 from gitops_sm.model import Address, DesiredResource, ObservedType, SourceLocation
-from gitops_sm.observe import observe
+from gitops_sm.observe import Reads, observe
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/sm"
@@ -61,13 +61,13 @@ def clients(aws_env: Any) -> ClientFactory:
     return ClientFactory(region=REGION, max_attempts=1)
 
 
-def test_desired_job_that_exists_is_described_and_its_tags_read(
+def test_desired_job_that_exists_is_described_and_its_tags_read_for_the_report(
     boto_client: Callable[..., Any], clients: ClientFactory
 ) -> None:
     job = desired_job("mnist", spec_hash="0a1b2c3d99")
     create_training_job(boto_client("sagemaker"), "mnist-0a1b2c3d", our_tags(str(job.address), "0a1b2c3d99"))
 
-    state = observe(desired=[job], clients=clients, default_region=REGION)
+    state = observe(desired=[job], clients=clients, default_region=REGION, reads=Reads.REPORT)
 
     seen = state.get(REGION, ObservedType.TRAINING_JOB, "mnist-0a1b2c3d")
     assert seen is not None
@@ -193,7 +193,7 @@ def test_processing_job_output_locations_are_reported(
         Tags=our_tags(str(job.address), "5555555512"),
     )
 
-    state = observe(desired=[job], clients=clients, default_region=REGION)
+    state = observe(desired=[job], clients=clients, default_region=REGION, reads=Reads.REPORT)
 
     seen = state.get(REGION, ObservedType.PROCESSING_JOB, "prep-55555555")
     assert seen is not None

@@ -16,7 +16,7 @@ from botocore import xform_name
 
 from gitops_sm.awsclients import ClientFactory
 from gitops_sm.model import DesiredResource, LoadResult
-from gitops_sm.observe import observe
+from gitops_sm.observe import Reads, observe
 from gitops_sm.plan.health import Health
 from gitops_sm.plan.status import ResourceStatus, StatusReport, build_status
 from gitops_sm.sandbox import SandboxServer
@@ -130,7 +130,7 @@ def create_all(resources: Sequence[DesiredResource], boto_client: Callable[..., 
 
 
 def status(loaded: LoadResult) -> StatusReport:
-    observed = observe(desired=loaded.resources, clients=ClientFactory(), default_region=REGION)
+    observed = observe(desired=loaded.resources, clients=ClientFactory(), default_region=REGION, reads=Reads.REPORT)
     assert observed.errors == ()
     return build_status(load=loaded, observed=observed, default_region=REGION)
 

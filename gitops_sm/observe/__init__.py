@@ -4,24 +4,36 @@ The app layer calls :func:`observe` with the desired resources and a
 :class:`gitops_sm.awsclients.ClientFactory`; the pure planner consumes the returned
 :class:`gitops_sm.model.ObservedState`. ``observe`` never writes to AWS.
 
-What a pass reads, per region (and per ``spec.sageMakerEndpoint`` override):
+What a pass reads, per region (and per ``spec.sageMakerEndpoint`` override), with the default
+``reads=Reads.DECISIONS`` (plan, apply, reconcile: only what a planning decision depends on):
 
 * jobs: one paginated ``List<Kind>s`` per job kind present in the specs (every kind with
-  ``include_unlisted_owned``) → name, status, times of every job. Then ``Describe<Kind>`` +
-  ``ListTags`` only for the desired jobs that exist, skipped when the :class:`Ledger` records the
-  job as terminal for the same spec hash, and ``ListTags`` for running jobs whose name has the
-  generated-name prefix of a desired job (the previous job a replace must stop) — or of every
-  running job with ``include_unlisted_owned``. Finished jobs that are not desired are history and
-  cost nothing more.
+  ``include_unlisted_owned``) → name, status, times of every job. For a desired job that the List
+  shows finished: nothing more when its name is generated (the name embeds the spec hash, and
+  nothing can be done to a finished job) or the :class:`Ledger` records it as terminal for the
+  same spec hash; only ``ListTags`` when its name is explicit (the spec-hash tag tells a no-op
+  from "the spec changed under an explicit name"). ``Describe<Kind>`` + ``ListTags`` for desired
+  jobs still running, and ``ListTags`` for running jobs whose name has the generated-name prefix
+  of a desired job (the previous job a replace must stop) — or of every running job with
+  ``include_unlisted_owned``. Finished jobs that are not desired are history and cost nothing.
 * hosting (when the specs hold any hosting or autoscaling resource): ``ListEndpoints``,
-  ``ListEndpointConfigs``, ``ListModels`` in full, then ``DescribeEndpoint`` + tags of each desired
-  endpoint, ``DescribeEndpointConfig`` + tags of its current config, ``Describe`` + tags of desired
-  models/configs that exist, and tags only of configs/models named ``<desired endpoint>-…``
-  (leftovers of earlier rollouts). With ``include_unlisted_owned`` every endpoint is described
+  ``ListEndpointConfigs``, ``ListModels`` in full, then ``DescribeEndpoint`` of each desired
+  endpoint. A settled one (``InService`` on the config its spec asks for) costs nothing more; for
+  any other, its tags and ``DescribeEndpointConfig`` + tags of its current config. Desired
+  models/configs are described and tagged unless they are a settled endpoint's content-addressed
+  ones; configs/models named ``<desired endpoint>-…`` that no spec wants (leftovers of earlier
+  rollouts) get only their tags read. With ``include_unlisted_owned`` every endpoint is described
   and the tags of every endpoint, config and model are read (prune; one or two calls each).
 * autoscaling: ``DescribeScalableTargets`` and ``DescribeScalingPolicies`` for the whole
   ``sagemaker`` namespace; ``ListTagsForResource`` only for targets no spec declares that sit on
   a desired endpoint (or, with ``include_unlisted_owned``, any): a dropped resource ID or prune.
+
+``reads=Reads.REPORT`` (``status``) also describes and tags finished desired jobs and settled
+endpoints' objects, for the failure reasons, outputs and conflicts the report shows.
+
+Tags skipped this way are ``None`` on the observed resource. Before a plan is final the app calls
+:func:`verify_ownership`: every existing object a step of the plan would modify gets its tags read
+then, and the app plans again, so no mutation ever rests on unread tags.
 
 A ledger that also implements :class:`RecordedState` removes the hosting Describe/ListTags calls
 for endpoints, configs and models whose List summary (``volatile["ListSummary"]``) is unchanged
@@ -46,10 +58,11 @@ from gitops_sm.model import DesiredResource, ObservedState
 from gitops_sm.observe._autoscaling import observe_autoscaling
 from gitops_sm.observe._describe import describe_job
 from gitops_sm.observe._ledger import FROM_LEDGER, LIST_SUMMARY, Ledger, RecordedState
-from gitops_sm.observe._reader import Reader, Scope
+from gitops_sm.observe._ownership import verify_ownership
+from gitops_sm.observe._reader import Reader, Reads, Scope
 from gitops_sm.observe._sagemaker import HostingWants, JobWants, WantedJob, observe_hosting, observe_jobs
 
-__all__ = ["FROM_LEDGER", "LIST_SUMMARY", "Ledger", "RecordedState", "describe_job", "observe"]
+__all__ = ["FROM_LEDGER", "LIST_SUMMARY", "Ledger", "Reads", "RecordedState", "describe_job", "observe", "verify_ownership"]
 
 _HOSTING_KINDS = frozenset({Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT, Kind.ENDPOINT_CONFIG, Kind.MODEL})
 _AUTOSCALING_KINDS = frozenset({Kind.HOSTING_AUTOSCALING_POLICY, Kind.SCALABLE_TARGET, Kind.SCALING_POLICY})
@@ -68,6 +81,7 @@ def observe(
     default_region: str,
     include_unlisted_owned: bool = False,
     ledger: Ledger | None = None,
+    reads: Reads = Reads.DECISIONS,
 ) -> ObservedState:
     """Read what the planner needs about ``desired`` (and, for prune, everything we own)."""
     scopes: dict[Scope, _ScopeWants] = {}
@@ -92,7 +106,7 @@ def observe(
                     )
                 )
         elif resource.kind in _HOSTING_KINDS or resource.kind in _AUTOSCALING_KINDS:
-            _add_hosting_names(wants.hosting, resource, address)
+            wants.hosting.add(resource)
             autoscaling.setdefault(region, set()).add(address)
             for role, name in resource.names.items():
                 if role.startswith("target:"):
@@ -119,9 +133,12 @@ def observe(
                 wants=wants.jobs[kind],
                 read_all_running_tags=include_unlisted_owned,
                 ledger=ledger,
+                reads=reads,
             )
         if wants.hosting or (include_unlisted_owned and scope.endpoint_url is None):
-            observe_hosting(reader, scope=scope, wants=wants.hosting, read_all_tags=include_unlisted_owned)
+            observe_hosting(
+                reader, scope=scope, wants=wants.hosting, read_all_tags=include_unlisted_owned, reads=reads
+            )
     for region in sorted(autoscaling):
         observe_autoscaling(
             reader,
@@ -137,15 +154,3 @@ def observe(
         listed=frozenset(reader.listed),
         errors=tuple(reader.issues),
     )
-
-
-def _add_hosting_names(wants: HostingWants, resource: DesiredResource, address: str) -> None:
-    """Sort a hosting resource's ``names`` by role (design: DesiredResource.names)."""
-    wants.addresses.add(address)
-    for role, name in resource.names.items():
-        if role == "endpoint":
-            wants.endpoints.setdefault(name, []).append(address)
-        elif role == "endpoint_config":
-            wants.endpoint_configs.setdefault(name, []).append(address)
-        elif role == "model" or role.startswith("model:"):
-            wants.models.setdefault(name, []).append(address)

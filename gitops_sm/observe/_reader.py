@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 from botocore import xform_name
@@ -34,6 +35,18 @@ class ReadFailed(Exception):
         super().__init__(str(error))
         self.error = error
         self.not_found = not_found
+
+
+class Reads(StrEnum):
+    """How much a pass reads beyond the List pages.
+
+    ``decisions`` (plan, apply, reconcile): only what a planning decision depends on — no call for
+    a finished job whose generated name proves its spec, no tags of a settled endpoint's objects.
+    ``report`` (status): also the details the status report shows (failure reasons, outputs, tags).
+    """
+
+    DECISIONS = "decisions"
+    REPORT = "report"
 
 
 @dataclass(frozen=True, kw_only=True)

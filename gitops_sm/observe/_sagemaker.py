@@ -18,16 +18,26 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitops_sm.kinds import (
+    ENDPOINT_IN_SERVICE,
     RUNNING_JOB_STATUSES,
     SAGEMAKER,
     TERMINAL_JOB_STATUSES,
     JobKindInfo,
     Kind,
 )
-from gitops_sm.model import JOB_OBSERVED_TYPES, ObservedResource, ObservedType
+from gitops_sm.model import JOB_OBSERVED_TYPES, DesiredResource, ObservedResource, ObservedType
 from gitops_sm.naming import generated_prefix
 from gitops_sm.observe._ledger import LIST_SUMMARY, Ledger
-from gitops_sm.observe._reader import Reader, ReadFailed, Scope, jsonable, pick, summary_fingerprint, tag_map
+from gitops_sm.observe._reader import (
+    Reader,
+    ReadFailed,
+    Reads,
+    Scope,
+    jsonable,
+    pick,
+    summary_fingerprint,
+    tag_map,
+)
 from gitops_sm.ownership import is_managed
 
 LIST_PAGE_SIZE = 100  # the maximum of every SageMaker List* call used here
@@ -67,15 +77,64 @@ class JobWants:
 
 @dataclass(kw_only=True)
 class HostingWants:
-    """The endpoints, endpoint configs and models one scope's desired resources name."""
+    """The endpoints, endpoint configs and models one scope's desired resources name.
+
+    ``configs_of`` is the endpoint config each desired endpoint should run (a HostingDeployment's
+    content-addressed config, an ACK Endpoint's ``EndpointConfigName``). ``content_addressed``
+    maps a HostingDeployment's config and model names to its endpoint: those objects are never
+    mutated and their names embed their content, so once that endpoint is settled on the config
+    the spec asks for, nothing about them can change a decision (see :func:`observe_hosting`).
+    """
 
     endpoints: dict[str, list[str]] = field(default_factory=dict)
     endpoint_configs: dict[str, list[str]] = field(default_factory=dict)
     models: dict[str, list[str]] = field(default_factory=dict)
     addresses: set[str] = field(default_factory=set)
+    configs_of: dict[str, set[str]] = field(default_factory=dict)
+    content_addressed: dict[str, set[str]] = field(default_factory=dict)
+    explicit: set[str] = field(default_factory=set)  # config/model names an ACK/v1 resource names itself
 
     def __bool__(self) -> bool:
         return bool(self.addresses)
+
+    def add(self, resource: DesiredResource) -> None:
+        """Sort a hosting or autoscaling resource's ``names`` by role (design: DesiredResource.names)."""
+        address = str(resource.address)
+        self.addresses.add(address)
+        endpoint = resource.names.get("endpoint")
+        hosting = resource.kind is Kind.HOSTING_DEPLOYMENT
+        for role, name in resource.names.items():
+            if role == "endpoint":
+                self.endpoints.setdefault(name, []).append(address)
+            elif role == "endpoint_config":
+                self.endpoint_configs.setdefault(name, []).append(address)
+            elif role == "model" or role.startswith("model:"):
+                self.models.setdefault(name, []).append(address)
+            else:
+                continue
+            if role != "endpoint":
+                if hosting and endpoint:
+                    self.content_addressed.setdefault(name, set()).add(endpoint)
+                else:
+                    self.explicit.add(name)
+        if endpoint:
+            config = resource.names.get("endpoint_config") or next(
+                (
+                    str(request.params["EndpointConfigName"])
+                    for request in resource.requests
+                    if request.operation == "CreateEndpoint" and request.params.get("EndpointConfigName")
+                ),
+                None,
+            )
+            if config:
+                self.configs_of.setdefault(endpoint, set()).add(config)
+
+    def settles(self, name: str, settled: set[str]) -> bool:
+        """Whether ``name`` (a config or model) matters only to endpoints in ``settled``."""
+        endpoints = self.content_addressed.get(name)
+        if not endpoints or name in self.explicit:
+            return False
+        return endpoints <= settled
 
 
 # --------------------------------------------------------------------------- jobs
@@ -89,6 +148,7 @@ def observe_jobs(
     wants: JobWants,
     read_all_running_tags: bool,
     ledger: Ledger | None,
+    reads: Reads = Reads.DECISIONS,
 ) -> None:
     """List every job of one kind, then describe/tag the desired ones and the running candidates."""
     type_ = JOB_OBSERVED_TYPES[info.kind]
@@ -127,7 +187,8 @@ def observe_jobs(
         wanted = wants.by_name.get(name)
         if wanted:
             _observe_wanted_job(
-                reader, scope=scope, info=info, client=client, jobs=wanted, status=status, ledger=ledger
+                reader, scope=scope, info=info, client=client, jobs=wanted, status=status, ledger=ledger,
+                reads=reads,
             )
             continue
         if status not in RUNNING_JOB_STATUSES:
@@ -135,7 +196,7 @@ def observe_jobs(
         prefix = generated_prefix(name)
         candidates = prefixes.get(prefix, []) if prefix else []
         if candidates or read_all_running_tags:
-            _read_tags(reader, client, key=(scope.region, type_.value, name), addresses=candidates)
+            read_tags(reader, client, key=(scope.region, type_.value, name), addresses=candidates)
 
 
 def _observe_wanted_job(
@@ -147,9 +208,11 @@ def _observe_wanted_job(
     jobs: Sequence[WantedJob],
     status: str | None,
     ledger: Ledger | None,
+    reads: Reads,
 ) -> None:
     type_ = JOB_OBSERVED_TYPES[info.kind]
     key = (scope.region, type_.value, jobs[0].name)
+    addresses = [job.address for job in jobs]
     if ledger is not None and status in TERMINAL_JOB_STATUSES:
         for job in jobs:
             recorded = ledger.terminal_status(
@@ -169,7 +232,15 @@ def _observe_wanted_job(
                     )
                 )
                 return
-    addresses = [job.address for job in jobs]
+    if status in TERMINAL_JOB_STATUSES and reads is Reads.DECISIONS:
+        if all(job.generated for job in jobs):
+            # Its generated name embeds the spec hash, so the List page already proves which spec it
+            # ran, and nothing can be done to a finished job: no further call.
+            return
+        # An explicit name proves nothing about the spec: its spec-hash tag decides between no-op
+        # and "the spec changed under an explicit name". The Describe decides nothing here.
+        read_tags(reader, client, key=key, addresses=addresses)
+        return
     try:
         described = reader.call(
             client, info.describe_call, target=jobs[0].name, **{info.name_member: jobs[0].name}
@@ -191,7 +262,7 @@ def _observe_wanted_job(
             volatile={**current.volatile, **volatile},
         )
     )
-    _read_tags(reader, client, key=key, addresses=addresses)
+    read_tags(reader, client, key=key, addresses=addresses)
 
 
 def _job_fields(kind: Kind, described: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -232,7 +303,7 @@ def _job_fields(kind: Kind, described: Mapping[str, Any]) -> tuple[dict[str, Any
     return details, volatile
 
 
-def _read_tags(
+def read_tags(
     reader: Reader, client: Any, *, key: tuple[str, str, str], addresses: Iterable[str]
 ) -> dict[str, str] | None:
     """ListTags of an observed resource (by its ARN); stores them on the resource."""
@@ -260,13 +331,22 @@ def _read_tags(
 # --------------------------------------------------------------------------- hosting
 
 
-def observe_hosting(reader: Reader, *, scope: Scope, wants: HostingWants, read_all_tags: bool) -> None:
+def observe_hosting(
+    reader: Reader, *, scope: Scope, wants: HostingWants, read_all_tags: bool, reads: Reads = Reads.DECISIONS
+) -> None:
     """Endpoints, endpoint configs and models of one scope.
 
-    Lists all three (so a missing name means absent), describes and tags the desired ones and
-    each desired endpoint's current config, and reads only the tags of configs/models whose name
-    starts with a desired endpoint's name (leftovers of earlier rollouts the planner may delete).
-    With ``read_all_tags`` (prune) every endpoint, config and model gets its tags read.
+    Lists all three (so a missing name means absent) and describes each desired endpoint. An
+    endpoint that is **settled** — ``InService`` on a config the specs ask for, no deployment
+    pending — gets no further call: nothing in this pass will modify it (if one of its autoscaling
+    changes does, ``verify_ownership`` reads its tags before the plan is final), and its
+    HostingDeployment's content-addressed config and models are proven by their names in the List
+    pages. Every other desired endpoint is tagged and its current config described and tagged;
+    desired configs/models are described and tagged unless they belong only to settled endpoints;
+    configs/models named ``<desired endpoint>-…`` that no spec wants (leftovers of earlier
+    rollouts the planner may delete) get their tags read. With ``read_all_tags`` (prune), or
+    ``reads=Reads.REPORT`` (status), nothing is skipped: every endpoint is described and tagged,
+    and with ``read_all_tags`` every config and model gets its tags read.
     """
     client = reader.client(SAGEMAKER, scope)
     region = scope.region
@@ -308,6 +388,8 @@ def observe_hosting(reader: Reader, *, scope: Scope, wants: HostingWants, read_a
     )
 
     described_configs: set[str] = set()
+    settled: set[str] = set()
+    may_skip = reads is Reads.DECISIONS and not read_all_tags
     if endpoints is not None:
         for name in sorted(endpoints):
             addresses = wants.endpoints.get(name)
@@ -323,7 +405,10 @@ def observe_hosting(reader: Reader, *, scope: Scope, wants: HostingWants, read_a
                 current_config = _describe_endpoint(
                     reader, client, region=region, name=name, addresses=addresses or []
                 )
-                tags = _read_tags(reader, client, key=key, addresses=addresses or [])
+                if may_skip and addresses and _is_settled(reader.resources.get(key), wants.configs_of.get(name)):
+                    settled.add(name)
+                    continue
+                tags = read_tags(reader, client, key=key, addresses=addresses or [])
             owned_or_wanted = addresses is not None or bool(tags and is_managed(tags))
             if current_config and owned_or_wanted and current_config not in described_configs:
                 described_configs.add(current_config)
@@ -347,6 +432,8 @@ def observe_hosting(reader: Reader, *, scope: Scope, wants: HostingWants, read_a
             continue
         for name in sorted(known):
             if name in wanted:
+                if may_skip and wants.settles(name, settled):
+                    continue  # content-addressed, and its endpoint is settled on what the spec asks
                 if not (type_ is ObservedType.ENDPOINT_CONFIG and name in described_configs):
                     _describe_and_tag(
                         reader,
@@ -360,7 +447,16 @@ def observe_hosting(reader: Reader, *, scope: Scope, wants: HostingWants, read_a
             elif read_all_tags or (endpoint_prefixes and name.startswith(endpoint_prefixes)):
                 key = (region, type_.value, name)
                 if reader.resources[key].tags is None and reader.reuse_recorded(key) is None:
-                    _read_tags(reader, client, key=key, addresses=[])
+                    read_tags(reader, client, key=key, addresses=[])
+
+
+def _is_settled(endpoint: ObservedResource | None, configs: set[str] | None) -> bool:
+    """InService on one of ``configs`` (what the specs ask it to run) with nothing pending."""
+    if endpoint is None or not configs or endpoint.status != ENDPOINT_IN_SERVICE:
+        return False
+    return endpoint.details.get("EndpointConfigName") in configs and not endpoint.details.get(
+        "PendingEndpointConfigName"
+    )
 
 
 
@@ -498,4 +594,4 @@ def _describe_and_tag(
         ]
     current = reader.resources.get(key) or ObservedResource(type=type_, region=region, name=name)
     reader.put(replace(current, arn=described.get(arn_key) or current.arn, details=details))
-    _read_tags(reader, client, key=key, addresses=addresses)
+    read_tags(reader, client, key=key, addresses=addresses)
