@@ -141,6 +141,24 @@ def observe_cluster(*, settings: Settings, cluster: kube.Cluster | kube.NoCluste
     return kube.read_cluster_state(found, namespaces=settings.cluster_namespaces)
 
 
+def plan_verified(
+    *, load: LoadResult, observed: ObservedState, options: PlanOptions, commit: str | None, clients: ClientFactory
+) -> tuple[ObservedState, Plan]:
+    """Plan ``observed``, reading first the tags of whatever the plan would modify (every pass plans
+    through here). observe skips tags no decision was expected to need; what a step would modify
+    gets them read now (``verify_ownership``) and is planned again, so a conflict refuses it."""
+    the_plan = plan(load=load, observed=observed, options=options, commit=commit)
+    for _ in range(_MAX_OWNERSHIP_ROUNDS):
+        verified = verify_ownership(observed=observed, plan=the_plan, clients=clients)
+        if verified is observed:
+            return observed, the_plan
+        observed = verified
+        the_plan = plan(load=load, observed=observed, options=options, commit=commit)
+    if verify_ownership(observed=observed, plan=the_plan, clients=clients) is not observed:
+        raise PlanError("the plan still modifies objects whose ownership was not verified; nothing is applied")
+    return observed, the_plan
+
+
 def plan_pass(
     *, spec_root: Path, settings: Settings, clients: ClientFactory, cluster: kube.Cluster | kube.NoCluster | None = None
 ) -> PlanOutcome:
@@ -155,20 +173,13 @@ def plan_pass(
         include_unlisted_owned=settings.prune,
     )
     observed = replace(observed, cluster=observe_cluster(settings=settings, cluster=cluster))
-    options = plan_options(settings=settings, region=region)
-    commit = gitrepo.head_commit(path=spec_root)
-    the_plan = plan(load=loaded, observed=observed, options=options, commit=commit)
-    # observe skips tags no decision was expected to need; whatever the plan would modify gets
-    # them read now, and is planned again with them (a conflict then refuses the change).
-    for _ in range(_MAX_OWNERSHIP_ROUNDS):
-        verified = verify_ownership(observed=observed, plan=the_plan, clients=clients)
-        if verified is observed:
-            break
-        observed = verified
-        the_plan = plan(load=loaded, observed=observed, options=options, commit=commit)
-    else:
-        if verify_ownership(observed=observed, plan=the_plan, clients=clients) is not observed:
-            raise PlanError("the plan still modifies objects whose ownership was not verified; nothing is applied")
+    observed, the_plan = plan_verified(
+        load=loaded,
+        observed=observed,
+        options=plan_options(settings=settings, region=region),
+        commit=gitrepo.head_commit(path=spec_root),
+        clients=clients,
+    )
     return PlanOutcome(load=loaded, observed=observed, plan=the_plan, aws_calls=clients.counter.total - before)
 
 

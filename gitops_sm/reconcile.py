@@ -38,8 +38,7 @@ from gitops_sm.errors import ConfigError, GitopsSmError
 from gitops_sm.execute import ApplyResult, ExecEvent, ExecEventKind, Outcome
 from gitops_sm.gitrepo import Checkout, GitAuth, Identity
 from gitops_sm.model import Action, JsonDict, LoadResult, ObservedState, Plan
-from gitops_sm.observe import FROM_LEDGER, Ledger, observe
-from gitops_sm.plan.planner import plan
+from gitops_sm.observe import FROM_LEDGER, Ledger, Reads, observe
 from gitops_sm.plan.status import STATUS_DIR, build_status
 from gitops_sm.plan.statusfiles import (
     StatusLedger,
@@ -233,14 +232,17 @@ def _plan_once(
 ) -> _Planned:
     loaded = app.load(spec_root=spec_root, allowed_endpoint_urls=settings.allowed_endpoint_urls)
     region = app.default_region(settings=settings, clients=clients)
+    # Status files show what `status` shows (failure reasons, outputs, conflicts): full reads, which
+    # the ledger then makes one-time costs.
     observed = observe(
         desired=loaded.resources, clients=clients, default_region=region,
-        include_unlisted_owned=settings.prune, ledger=ledger,
+        include_unlisted_owned=settings.prune, ledger=ledger, reads=Reads.REPORT,
     )
     # The operators' CRs: a SageMaker resource an in-cluster CR manages is never touched.
     observed = replace(observed, cluster=app.observe_cluster(settings=settings, cluster=cluster))
-    the_plan = plan(
-        load=loaded, observed=observed, options=app.plan_options(settings=settings, region=region), commit=commit
+    observed, the_plan = app.plan_verified(
+        load=loaded, observed=observed, options=app.plan_options(settings=settings, region=region), commit=commit,
+        clients=clients,
     )
     return _Planned(load=loaded, observed=observed, plan=the_plan, region=region)
 
