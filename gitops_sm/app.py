@@ -3,7 +3,7 @@
 Called by ``gitops_sm.cli`` (and by tests that drive whole passes). This is the only layer that
 knows both the pure side (``specs``, ``plan``) and the outside world (``observe``, ``execute``,
 ``gitrepo``); it owns the rules that join them: which regions to read, when a saved plan is
-stale, and the ``--wait`` loop that repeats observe→plan→apply until nothing is pending.
+stale, and the ``--wait`` loop that repeats observe→plan→apply until every resource is healthy.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from gitops_sm import gitrepo, kube, specs
 from gitops_sm.awsclients import ClientFactory, RetryMode
@@ -48,6 +49,7 @@ from gitops_sm.plan import (
     migration,
     plan,
 )
+from gitops_sm.plan.convergence import Tracker, Transition, Verdict, next_pause, verdict
 from gitops_sm.redaction import SENSITIVE, holds_marker
 
 SANDBOX_REGION = "us-east-1"
@@ -64,7 +66,9 @@ class Settings:
     profile: str | None = None
     retry_mode: RetryMode = "standard"
     max_attempts: int = 5
-    endpoint_url: str | None = None  # the sandbox, or a test server
+    # The sandbox or a test server; a callable is asked once, when the first client is made
+    # (``--sandbox`` starts its simulator only for a pass that reaches AWS).
+    endpoint_url: str | Callable[[], str] | None = None
     prune: bool = False
     prune_threshold: int = DEFAULT_PRUNE_THRESHOLD
     allow_mass_prune: bool = False
@@ -268,6 +272,66 @@ def pending(the_plan: Plan) -> bool:
     return any(c.is_change or Action.WAIT in c.actions for c in the_plan.resource_changes)
 
 
+class WaitEnd(StrEnum):
+    """Why ``--wait`` stopped."""
+
+    CONVERGED = "converged"  # nothing pending, everything healthy (spec errors aside)
+    FAILED = "failed"  # a job or endpoint ended Failed (or stopped, or in conflict)
+    APPLY_FAILED = "apply-failed"  # an API call of a pass failed
+    TIMED_OUT = "timed-out"
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitPass:
+    """One pass of ``--wait``: its plan, what it found, and the state changes since the last pass."""
+
+    attempt: int
+    elapsed: float  # seconds since the wait started, when the pass began
+    outcome: PlanOutcome
+    verdict: Verdict
+    transitions: tuple[Transition, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitOutcome:
+    """How ``--wait`` ended, its last pass, and how long each still-waiting resource waited."""
+
+    end: WaitEnd
+    last: WaitPass
+    elapsed: float
+    waited: Mapping[str, float]  # address -> seconds, for the resources still waiting
+
+
+class WaitObserver(Protocol):
+    """What the ``--wait`` loop tells its caller, in order."""
+
+    def pass_started(self, attempt: int, elapsed: float) -> None:
+        """Before the pass makes any API call."""
+
+    def planned(self, wait_pass: WaitPass, *, applying: bool) -> None:
+        """After observe and plan, before the pass applies anything (``applying``: it will)."""
+
+    def applied(self, result: ApplyResult) -> None:
+        """After the pass applied its changes."""
+
+    def pausing(self, seconds: float, wait_pass: WaitPass, tracker: Tracker) -> None:
+        """Before the pause that precedes the next pass."""
+
+
+class _Silent:
+    def pass_started(self, attempt: int, elapsed: float) -> None:
+        return None
+
+    def planned(self, wait_pass: WaitPass, *, applying: bool) -> None:
+        return None
+
+    def applied(self, result: ApplyResult) -> None:
+        return None
+
+    def pausing(self, seconds: float, wait_pass: WaitPass, tracker: Tracker) -> None:
+        return None
+
+
 def wait_until_converged(
     *,
     spec_root: Path,
@@ -275,26 +339,78 @@ def wait_until_converged(
     clients: ClientFactory,
     timeout_seconds: float,
     poll_seconds: float,
-    on_pass: Callable[[int, PlanOutcome, ApplyResult | None], None],
+    observer: WaitObserver | None = None,
     on_event: Callable[[ExecEvent], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     monotonic: Callable[[], float] = time.monotonic,
-) -> PlanOutcome:
-    """``--wait``: observe→plan→apply repeatedly until nothing is pending, an error, or the timeout."""
-    deadline = monotonic() + timeout_seconds
+) -> WaitOutcome:
+    """``--wait``: observe→plan→apply repeatedly until every resource is healthy, one failed, an
+    API call failed, or ``timeout_seconds`` passed.
+
+    The pause between passes is short while things move (a change applied, a status changed) and
+    doubles while nothing does, up to ``poll_seconds`` (:func:`gitops_sm.plan.convergence.next_pause`).
+    """
+    watcher: WaitObserver = observer or _Silent()
+    started = monotonic()
+    deadline = started + timeout_seconds
+    tracker = Tracker()
+    pause: float | None = None
+    applied_before: tuple[tuple[str, tuple[str, ...]], ...] = ()
     attempt = 0
     while True:
         attempt += 1
+        watcher.pass_started(attempt, monotonic() - started)
         outcome = plan_pass(spec_root=spec_root, settings=settings, clients=clients)
+        region = default_region(settings=settings, clients=clients)
+        report = build_status(load=outcome.load, observed=outcome.observed, default_region=region)
+        current = verdict(plan=outcome.plan, report=report)
+        now = monotonic()
+        this_pass = WaitPass(
+            attempt=attempt, elapsed=now - started, outcome=outcome, verdict=current,
+            transitions=tracker.update(current, now=now),
+        )
+        applying = outcome.plan.has_changes and not current.failed
+        watcher.planned(this_pass, applying=applying)
+
+        def end(how: WaitEnd, last: WaitPass = this_pass) -> WaitOutcome:
+            at = monotonic()
+            waited = {r.address: tracker.elapsed(r.address, now=at) for r in last.verdict.waiting}
+            return WaitOutcome(end=how, last=last, elapsed=at - started, waited=waited)
+
+        if current.failed:
+            explained = _explain_failures(current, outcome=outcome, clients=clients, region=region)
+            return end(WaitEnd.FAILED, replace(this_pass, verdict=explained))
         result = None
-        if outcome.plan.has_changes:
+        if applying:
             result = apply_plan(the_plan=outcome.plan, clients=clients, on_event=on_event, allow_errors=True)
-        on_pass(attempt, outcome, result)
-        if result is not None and not result.ok:
-            return outcome
-        if not pending(outcome.plan) or monotonic() >= deadline:
-            return outcome
-        sleep(poll_seconds)
+            watcher.applied(result)
+            if not result.ok:
+                return end(WaitEnd.APPLY_FAILED)
+        elif current.converged:
+            return end(WaitEnd.CONVERGED)
+        now = monotonic()
+        if now >= deadline:
+            return end(WaitEnd.TIMED_OUT)
+        # Applying the same changes again is not movement: it must not keep the polling fast.
+        applied_now = tuple((c.address, tuple(a.value for a in c.actions)) for c in outcome.plan.resource_changes
+                            if c.is_change) if result is not None else ()
+        moved = bool(this_pass.transitions) or (bool(applied_now) and applied_now != applied_before)
+        applied_before = applied_now or applied_before
+        pause = next_pause(previous=pause, moved=moved, ceiling=poll_seconds)
+        pause = min(pause, deadline - now)
+        watcher.pausing(pause, this_pass, tracker)
+        sleep(pause)
+
+
+def _explain_failures(current: Verdict, *, outcome: PlanOutcome, clients: ClientFactory, region: str) -> Verdict:
+    """Read the failed resources again as ``status`` does, for their FailureReason."""
+    failed = {r.address for r in current.failed}
+    wanted = [r for r in outcome.load.resources if str(r.address) in failed]
+    if not wanted:
+        return current
+    detailed = observe(desired=wanted, clients=clients, default_region=region, reads=Reads.REPORT)
+    report = build_status(load=outcome.load, observed=detailed, default_region=region)
+    return current.explained_by(verdict(plan=outcome.plan, report=report))
 
 
 def status_pass(
@@ -336,14 +452,17 @@ def job_log_events(
     since_ms: int | None,
     best: bool = False,
     poll_seconds: float = 5.0,
-) -> tuple[str, str, Iterator[LogEvent]]:
-    """(log group, stream prefix, events) of a job's CloudWatch Logs.
+) -> tuple[str, str, Iterator[LogEvent], Callable[[], bool]]:
+    """(log group, stream prefix, events, has the job ended?) of a job's CloudWatch Logs.
 
     A tuning job has no log of its own: its training jobs log under ``/aws/sagemaker/TrainingJobs``
     with names ``<tuning job>-NNN-xxxxxxxx``, so all of them are read, or only the best one's.
     """
     if not res.kind.is_job:
-        raise ConfigError(f"{res.address} is a {res.manifest_kind}; logs exist for training, tuning, transform and processing jobs")
+        article = "an" if res.manifest_kind[:1].lower() in "aeiou" else "a"
+        raise ConfigError(
+            f"{res.address} is {article} {res.manifest_kind}; logs exist for training, tuning, transform and processing jobs"
+        )
     region = res.region or default_region(settings=settings, clients=clients)
     name = res.names["job"]
     kind = res.kind
@@ -370,7 +489,7 @@ def job_log_events(
         clients=clients, region=region, log_group=log_group, name_prefix=prefix, since_ms=since_ms,
         tail=tail, follow=follow, is_terminal=is_terminal, poll_seconds=poll_seconds,
     )
-    return log_group, prefix, events
+    return log_group, prefix, events, is_terminal
 
 
 # --------------------------------------------------------------------------- migrate --from-cluster

@@ -20,7 +20,7 @@ import os
 import re
 import threading
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, Literal
@@ -35,11 +35,15 @@ from botocore.exceptions import (
     NoRegionError,
     ParamValidationError,
     PartialCredentialsError,
+    ProfileNotFound,
+)
+from botocore.exceptions import (
+    ConnectionError as BotocoreConnectionError,
 )
 
 from gitops_sm.allowlist import endpoint_problem
 from gitops_sm.botocoredata import new_botocore_session
-from gitops_sm.errors import AwsError
+from gitops_sm.errors import AwsError, ConfigError
 from gitops_sm.redaction import scrub_text
 
 RetryMode = Literal["standard", "adaptive"]
@@ -165,7 +169,11 @@ class ClientFactory:
     ``max_attempts`` is the total number of attempts per call, retries included (``1`` = never
     retry). ``endpoint_url`` overrides every service's endpoint (sandbox, tests); a per-call
     ``endpoint_url`` (a resource's ``spec.sageMakerEndpoint``) wins over it. ``session`` lets a
-    caller supply a prepared ``boto3.Session`` (for instance one with extra event hooks).
+    caller supply a prepared ``boto3.Session`` (for instance one with extra event hooks). A
+    callable ``endpoint_url`` is called once, when the first client is made.
+
+    A profile that does not exist, an unreadable AWS config file, an invalid region name or retry
+    setting raise :class:`gitops_sm.errors.ConfigError` (botocore's exception translated).
     """
 
     def __init__(
@@ -175,7 +183,7 @@ class ClientFactory:
         region: str | None = None,
         retry_mode: RetryMode = "standard",
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-        endpoint_url: str | None = None,
+        endpoint_url: str | Callable[[], str] | None = None,
         session: boto3.Session | None = None,
         counter: CallCounter | None = None,
         allowed_endpoint_urls: Collection[str] = (),
@@ -184,7 +192,12 @@ class ClientFactory:
             raise ValueError(f"retry mode must be one of {', '.join(RETRY_MODES)}, not {retry_mode!r}")
         if max_attempts < 1:
             raise ValueError(f"max attempts must be at least 1, not {max_attempts}")
-        self._session = session or boto3.Session(profile_name=profile, botocore_session=new_botocore_session())
+        try:
+            self._session = session or boto3.Session(profile_name=profile, botocore_session=new_botocore_session())
+            if profile and profile not in self._session.available_profiles:  # say so now, not at the first call
+                raise ProfileNotFound(profile=profile)
+        except BotoCoreError as exc:
+            raise config_error(exc) from exc
         self._region = region
         self._endpoint_url = endpoint_url
         self._allowed_endpoint_urls = frozenset(allowed_endpoint_urls)
@@ -202,7 +215,19 @@ class ClientFactory:
     def default_region(self) -> str | None:
         """The region given to the factory, else the session's (profile, ``AWS_REGION``, config)."""
         # boto3 reads AWS_DEFAULT_REGION and the profile; AWS_REGION is what SDKs and pods set.
-        return self._region or os.environ.get("AWS_REGION") or self._session.region_name
+        if self._region or os.environ.get("AWS_REGION"):
+            return self._region or os.environ.get("AWS_REGION")
+        try:
+            return self._session.region_name
+        except BotoCoreError as exc:
+            raise config_error(exc) from exc
+
+    def _base_endpoint_url(self) -> str | None:
+        """The factory's own endpoint URL; a callable one is called now, once (``--sandbox`` starts)."""
+        with self._lock:
+            if callable(self._endpoint_url):
+                self._endpoint_url = self._endpoint_url()
+            return self._endpoint_url
 
     def client(self, service: str, *, region: str | None = None, endpoint_url: str | None = None) -> Any:
         """The cached client for ``service`` in ``region`` (default region when None)."""
@@ -218,7 +243,7 @@ class ClientFactory:
         # operator's list only, so no signed request reaches a host a spec's author chose.
         problem = (
             endpoint_problem(endpoint_url, operator_allowed=self._allowed_endpoint_urls)
-            if endpoint_url and endpoint_url != self._endpoint_url
+            if endpoint_url and endpoint_url != self._base_endpoint_url()
             else None
         )
         if problem:
@@ -228,7 +253,7 @@ class ClientFactory:
                 operation="",
                 target=service,
             )
-        url = endpoint_url or self._endpoint_url
+        url = endpoint_url or self._base_endpoint_url()
         key = (service, resolved_region, url)
         with self._lock:
             cached = self._clients.get(key)
@@ -237,7 +262,10 @@ class ClientFactory:
             kwargs: dict[str, Any] = {"region_name": resolved_region, "config": self._config}
             if url:
                 kwargs["endpoint_url"] = url
-            made = self._session.client(service, **kwargs)  # type: ignore[call-overload]
+            try:
+                made = self._session.client(service, **kwargs)  # type: ignore[call-overload]
+            except (BotoCoreError, ValueError) as exc:  # botocore's InvalidRegionError is both
+                raise config_error(exc) from exc
             self.counter.attach(made, service=service, region=resolved_region)
             self._clients[key] = made
             return made
@@ -245,7 +273,23 @@ class ClientFactory:
 
 def default_region(*, profile: str | None = None) -> str | None:
     """The region boto3 would use for ``profile`` (``AWS_REGION``/``AWS_DEFAULT_REGION``/config)."""
-    return os.environ.get("AWS_REGION") or boto3.Session(profile_name=profile).region_name
+    if os.environ.get("AWS_REGION"):
+        return os.environ.get("AWS_REGION")
+    try:
+        return boto3.Session(profile_name=profile).region_name
+    except BotoCoreError as exc:
+        raise config_error(exc) from exc
+
+
+def config_error(exc: BaseException) -> ConfigError:
+    """A :class:`ConfigError` for botocore refusing the configuration (profile, config file, region)."""
+    if isinstance(exc, ProfileNotFound):
+        profile = exc.kwargs.get("profile", "")
+        return ConfigError(
+            f"AWS profile {profile!r} not found (from --profile or AWS_PROFILE); "
+            "the profiles are in ~/.aws/config and ~/.aws/credentials (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE)"
+        )
+    return ConfigError(f"the AWS configuration is not usable: {exc}")
 
 
 def error_code(exc: BaseException) -> str:
@@ -276,13 +320,19 @@ def _raw_error_message(exc: BaseException) -> str:
     if isinstance(exc, NoCredentialsError | PartialCredentialsError):
         return "no AWS credentials found (configure a profile, environment variables or an IAM role)"
     if isinstance(exc, EndpointConnectionError):
-        return f"could not connect to the endpoint {exc.kwargs.get('endpoint_url', '')}".rstrip()
+        url = exc.kwargs.get("endpoint_url", "")
+        return f"could not connect to the endpoint {url} (check AWS_ENDPOINT_URL, the network and the region)"
     # ParamValidationError and other BotoCoreErrors render their own report; they carry no secrets.
     return str(exc)
 
 
 def is_credentials_error(exc: BaseException) -> bool:
     return isinstance(exc, NoCredentialsError | PartialCredentialsError)
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """The endpoint could not be reached (refused, unresolvable, connect timeout), after retries."""
+    return isinstance(exc, BotocoreConnectionError)
 
 
 def is_access_denied(exc: BaseException) -> bool:

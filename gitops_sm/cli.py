@@ -2,8 +2,14 @@
 
 Entry point of the console script. Commands parse options into ``app.Settings``, call ``app``
 for the pass and a renderer for the output, and map the outcome to an exit code:
-0 ok / no changes, 1 error, 2 changes pending (with ``--detailed-exitcode``). Every
-``GitopsSmError`` becomes a one-line message on stderr and exit code 1, never a traceback.
+0 ok / no changes, 1 error (usage errors too), 2 changes pending (with ``--detailed-exitcode``),
+130 interrupted (Ctrl-C). Every ``GitopsSmError`` becomes a one-line message on stderr and exit
+code 1, never a traceback.
+
+Start-up stays light: this module imports only click and the error tree at load time; the
+modules that import boto3, botocore, rich and GitPython are imported by the command that runs, so
+``gitops-sm --help`` imports none of them. ``--sandbox`` starts the simulator only when the
+command makes its first AWS client (a spec root that does not load never starts it).
 """
 
 from __future__ import annotations
@@ -14,41 +20,80 @@ import functools
 import json
 import os
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
-from gitops_sm import __version__, app, kube
+from gitops_sm import __version__
 from gitops_sm.allowlist import ALLOWED_ENDPOINTS_ENV, operator_endpoints
 from gitops_sm.errors import ConfigError, GitopsSmError
-from gitops_sm.execute import ApplyResult, ExecEvent, ExecEventKind
-from gitops_sm.model import Plan
-from gitops_sm.plan import DEFAULT_PRUNE_THRESHOLD, render, render_status_json, render_status_text
-from gitops_sm.redaction import scrub_text
+from gitops_sm.kinds import DEFAULT_PRUNE_THRESHOLD
+
+if TYPE_CHECKING:  # the modules behind these import boto3, kubernetes, rich, GitPython: loaded per command
+    from rich.console import Console
+
+    from gitops_sm import app, kube
+    from gitops_sm.execute import ApplyResult, ExecEvent
+    from gitops_sm.model import Plan
+    from gitops_sm.plan.convergence import Tracker
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as shells report a command stopped by Ctrl-C
 
 SANDBOX_STATE_ENV = "GITOPS_SM_SANDBOX_STATE"
 SANDBOX_LOCK_WAIT_SECONDS = 600.0
 
 
 def _stdout(no_color: bool) -> Console:
+    from rich.console import Console
+
     return Console(no_color=no_color or bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=True)
 
 
 def _stderr() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``90``, ``1.5``, ``90s``, ``45m``, ``2h``, ``1h30m``; ValueError otherwise."""
+    value = text.strip().lower()
+    parts = list(_DURATION_PART.finditer(value))
+    if not value or "".join(m.group(0) for m in parts) != value or (len(parts) > 1 and not all(m[2] for m in parts)):
+        raise ValueError(text)
+    return sum(float(m.group(1)) * _UNIT_SECONDS[m.group(2)] for m in parts)
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    """click callback: a ``--timeout``/``--poll`` value in seconds."""
+    try:
+        return parse_duration(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a duration: give seconds (90) or a number with s, m or h (90s, 45m, 2h)"
+        ) from None
+
+
+class _UsageError(click.UsageError):
+    """A usage error that exits 1: exit code 2 means "changes pending" with --detailed-exitcode."""
+
+    exit_code = EXIT_ERROR
 
 
 def aws_options(func: F) -> F:
@@ -64,7 +109,8 @@ def aws_options(func: F) -> F:
             show_default=True,
             help="botocore retry mode.",
         ),
-        click.option("--max-attempts", type=click.IntRange(1, 20), default=5, show_default=True),
+        click.option("--max-attempts", type=click.IntRange(1, 20), default=5, show_default=True,
+                     help="Attempts per AWS call, retries included."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -99,6 +145,8 @@ def kube_options(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, kube_context: str | None, kubeconfig: str | None, no_cluster: bool,
                 cluster_namespaces: str | None, **kwargs: Any) -> Any:
+        from gitops_sm import kube
+
         namespaces = tuple(n.strip() for n in (cluster_namespaces or "").split(",") if n.strip())
         click.get_current_context().meta[_KUBE_META] = (
             kube.KubeSettings(context=kube_context, kubeconfig=kubeconfig, disabled=no_cluster), namespaces,
@@ -122,20 +170,51 @@ def kube_options(func: F) -> F:
 def _kube_settings() -> tuple[kube.KubeSettings, tuple[str, ...]]:
     ctx = click.get_current_context(silent=True)
     found = ctx.meta.get(_KUBE_META) if ctx is not None else None
-    return found if found is not None else (kube.KubeSettings(), ())
+    if found is not None:
+        return cast("tuple[kube.KubeSettings, tuple[str, ...]]", found)
+    from gitops_sm import kube
+
+    return kube.KubeSettings(), ()
 
 
 def _cluster(settings: app.Settings) -> kube.Cluster | kube.NoCluster:
     """Find the cluster once per command; without one, say so once (stderr) and go on."""
+    from gitops_sm import app, kube
+
     found = app.connect_cluster(settings)
     if isinstance(found, kube.NoCluster) and not settings.kube.disabled:
         _stderr().print(f"note: {found.message}", markup=False, highlight=False)
     return found
 
 
+class _LazySandbox:
+    """The in-process simulator, started the first time a client asks for its URL."""
+
+    def __init__(self, state_file: Path) -> None:
+        self._state_file = state_file
+        self._server: Any = None
+        self._lock = threading.Lock()
+
+    def url(self) -> str:
+        with self._lock:
+            if self._server is None:
+                from gitops_sm import sandbox
+
+                # One directory is one sandbox: a second run waits for the first (the state file is locked).
+                self._server = sandbox.start_server(port=0, state_file=self._state_file,
+                                                    lock_wait_seconds=SANDBOX_LOCK_WAIT_SECONDS)
+            return str(self._server.url)
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._server is not None:
+                self._server.stop()
+
+
 @contextlib.contextmanager
-def _sandbox_if(enabled: bool) -> Iterator[str | None]:
-    """Start the in-process simulator (moto) on a loopback port and yield its URL."""
+def _sandbox_if(enabled: bool) -> Iterator[Callable[[], str] | None]:
+    """With ``--sandbox``: check its settings now, and yield a callable that starts the in-process
+    simulator (moto) on a loopback port the first time it is called and returns its URL."""
     if not enabled:
         yield None
         return
@@ -143,22 +222,26 @@ def _sandbox_if(enabled: bool) -> Iterator[str | None]:
         from gitops_sm import sandbox
     except ImportError as exc:  # moto is an extra
         raise ConfigError("--sandbox needs the sandbox extra: pip install 'gitops-sm[sandbox]'") from exc
+    sandbox.timing_from_env()  # a bad GITOPS_SM_SANDBOX_* value is refused before anything runs
     for key, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
         os.environ[key] = value
     os.environ.pop("AWS_SESSION_TOKEN", None)
     os.environ.pop("AWS_PROFILE", None)
     state = os.environ.get(SANDBOX_STATE_ENV)
-    state_file = Path(state) if state else Path(".gitops-sm-sandbox.state")
-    # One directory is one sandbox: a second run waits for the first (the state file is locked).
-    with sandbox.start_server(port=0, state_file=state_file, lock_wait_seconds=SANDBOX_LOCK_WAIT_SECONDS) as server:
-        yield str(server.url)
+    lazy = _LazySandbox(Path(state) if state else Path(".gitops-sm-sandbox.state"))
+    try:
+        yield lazy.url
+    finally:
+        lazy.stop()
 
 
 def _settings(
-    *, sandbox_url: str | None, region: str | None, profile: str | None, retry_mode: str, max_attempts: int,
-    prune: bool = False, prune_threshold: int = DEFAULT_PRUNE_THRESHOLD, allow_mass_prune: bool = False,
-    adopt: tuple[str, ...] = (), retry_failed: tuple[str, ...] = (),
+    *, sandbox_url: Callable[[], str] | None, region: str | None, profile: str | None, retry_mode: str,
+    max_attempts: int, prune: bool = False, prune_threshold: int = DEFAULT_PRUNE_THRESHOLD,
+    allow_mass_prune: bool = False, adopt: tuple[str, ...] = (), retry_failed: tuple[str, ...] = (),
 ) -> app.Settings:
+    from gitops_sm import app
+
     return app.Settings(
         region=region or (app.SANDBOX_REGION if sandbox_url else None),
         profile=None if sandbox_url else profile,
@@ -185,16 +268,41 @@ def _allowed_endpoints() -> frozenset[str]:
 
 
 def _fail(exc: GitopsSmError) -> None:
+    from rich.markup import escape
+
+    from gitops_sm.redaction import scrub_text
+
     _stderr().print(f"[bold red]Error:[/] {escape(scrub_text(str(exc)))}", markup=True)
     sys.exit(EXIT_ERROR)
 
 
+def _interrupted() -> None:
+    click.echo("\nInterrupted.", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
 class _Group(click.Group):
+    """The top-level group: our errors as one line (exit 1), usage errors exit 1 (2 means "changes
+    pending" with --detailed-exitcode), Ctrl-C exits 130."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            raise _UsageError(exc.format_message(), ctx=exc.ctx) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except _UsageError:
+            raise
+        except click.UsageError as exc:
+            raise _UsageError(exc.format_message(), ctx=exc.ctx) from None
         except GitopsSmError as exc:
             _fail(exc)
+        except (KeyboardInterrupt, click.Abort):
+            _interrupted()
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -206,12 +314,15 @@ def main(allow_endpoint_url: tuple[str, ...]) -> None:
     """GitOps for Amazon SageMaker: plan and apply jobs, endpoints and autoscaling from manifests in git."""
 
 
-@main.command()
+@main.command(short_help="Check every manifest offline.")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--no-color", is_flag=True)
 def validate(path: Path, output: str, no_color: bool) -> None:
     """Load and validate the specs under PATH offline (no AWS, no cluster)."""
+    from gitops_sm import app
+    from gitops_sm.plan import render
+
     result = app.validate(spec_root=path, allowed_endpoint_urls=_allowed_endpoints())
     if output == "json":
         click.echo(render.render_validation_json(result))
@@ -222,6 +333,8 @@ def validate(path: Path, output: str, no_color: bool) -> None:
 
 
 def _emit_plan(the_plan: Plan, *, output: str, out: Path | None, no_color: bool, verbose: bool) -> None:
+    from gitops_sm.plan import render
+
     if out is not None:
         _write_private(out, render.render_plan_json(the_plan) + "\n")
     if output == "json":
@@ -244,6 +357,8 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def _plan_exit(the_plan: Plan, *, detailed: bool) -> int:
+    from gitops_sm import app
+
     if the_plan.has_errors:
         return EXIT_ERROR
     if detailed and app.pending(the_plan):  # a wait is a change still to come
@@ -251,13 +366,13 @@ def _plan_exit(the_plan: Plan, *, detailed: bool) -> int:
     return EXIT_OK
 
 
-@main.command("plan")
+@main.command("plan", short_help="Show what apply would change.")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--output", "-o", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
               help="Also write the exact plan JSON to FILE for `apply FILE` (unredacted: keep it like your specs).")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when nothing changes, 2 when changes are pending, 1 on error.")
-@click.option("--verbose", "-v", is_flag=True, help="Show no-op resources, steps and skipped documents.")
+@click.option("--verbose", "-v", is_flag=True, help="Show no-op resources, steps with their requests, skipped documents.")
 @click.option("--no-color", is_flag=True)
 @kube_options
 @aws_options
@@ -267,6 +382,8 @@ def plan_command(path: Path, output: str, out: Path | None, detailed_exitcode: b
                  prune: bool, prune_threshold: int, allow_mass_prune: bool, adopt: tuple[str, ...],
                  retry_failed: tuple[str, ...]) -> None:
     """Show what apply would do to make SageMaker match the specs under PATH."""
+    from gitops_sm import app
+
     with _sandbox_if(sandbox) as url:
         settings = _settings(sandbox_url=url, region=region, profile=profile, retry_mode=retry_mode,
                              max_attempts=max_attempts, prune=prune, prune_threshold=prune_threshold,
@@ -294,6 +411,8 @@ class _Progress:
         self.console = console
 
     def __call__(self, event: ExecEvent) -> None:
+        from gitops_sm.execute import ExecEventKind
+
         if event.kind is ExecEventKind.STEP_FINISHED and event.result is not None:
             r = event.result
             mark = {"done": "ok", "already-done": "ok (already done)", "failed": "FAILED"}.get(r.status.value, r.status.value)
@@ -319,14 +438,130 @@ def _report_apply(result: ApplyResult, console: Console) -> None:
                       highlight=False)
 
 
-@main.command("apply")
+class _WaitView:
+    """What ``apply --wait`` shows: a header per pass before its API calls, one line per state
+    change (with the time since the wait first saw the resource), and on a terminal a live list of
+    what is still waiting, each with its elapsed time."""
+
+    def __init__(self, console: Console, *, started: float) -> None:
+        self.console = console
+        self.started = started
+        self.live: Any = None
+        self.tracker: Tracker | None = None
+        self.waiting: tuple[Any, ...] = ()
+        self.errors_shown: set[tuple[str, str]] = set()
+        self.current_header = ""
+        if console.is_terminal:
+            from rich.live import Live
+
+            self.live = Live(self, console=console, refresh_per_second=4, transient=True)
+
+    def __enter__(self) -> _WaitView:
+        if self.live is not None:
+            self.live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+    def __rich__(self) -> Any:
+        from rich.text import Text
+
+        from gitops_sm.plan.convergence import format_seconds
+
+        now = time.monotonic()
+        lines = [f"Waiting for {len(self.waiting)} resource{'s' if len(self.waiting) != 1 else ''} "
+                 f"({format_seconds(now - self.started)} so far):"] if self.waiting else ["Observing…"]
+        for res in self.waiting:
+            since = self.tracker.elapsed(res.address, now=now) if self.tracker else 0.0
+            lines.append(f"  {res.address}: {res.status} ({format_seconds(since)})")
+        return Text("\n".join(lines), style="dim")
+
+    def line(self, text: str) -> None:
+        self.console.print(text, markup=False, highlight=False)
+
+    def pass_started(self, attempt: int, elapsed: float) -> None:
+        from gitops_sm.plan.convergence import format_seconds
+
+        self.current_header = f"[pass {attempt} +{format_seconds(elapsed)}]"
+
+    def planned(self, wait_pass: app.WaitPass, *, applying: bool) -> None:
+        from gitops_sm.plan import render
+        from gitops_sm.plan.convergence import WaitState, format_seconds
+
+        for change in wait_pass.transitions:
+            after = change.after
+            took = f" after {format_seconds(change.elapsed)}" if change.before is not None else ""
+            if change.before is None:
+                if after.state is WaitState.WAITING:
+                    self.line(f"  waiting for {after.address}: {after.status}")
+                continue
+            if after.state is WaitState.ERROR:
+                continue  # shown with the other errors below
+            message = f": {after.message}" if after.state is WaitState.FAILED and after.message else ""
+            self.line(f"  {after.address}: {change.before.status} → {after.status}{took}{message}")
+        for res in wait_pass.verdict.errors:
+            if (res.address, res.message) not in self.errors_shown:
+                self.errors_shown.add((res.address, res.message))
+                self.line(f"  error: {res.address}: {res.message}")
+        if applying:
+            self.line(f"{self.current_header} {render.plan_summary_line(wait_pass.outcome.plan)}")
+        self.waiting = wait_pass.verdict.waiting
+
+    def applied(self, result: ApplyResult) -> None:
+        _report_apply(result, self.console)
+
+    def pausing(self, seconds: float, wait_pass: app.WaitPass, tracker: Tracker) -> None:
+        self.tracker = tracker
+        self.waiting = wait_pass.verdict.waiting
+
+
+def _finish_wait(outcome: app.WaitOutcome, console: Console, *, timeout: float) -> bool:
+    """Print how the wait ended; True when it converged."""
+    from gitops_sm.app import WaitEnd
+    from gitops_sm.plan.convergence import format_seconds
+
+    verdict = outcome.last.verdict
+    took = format_seconds(outcome.elapsed)
+    passes = f"{outcome.last.attempt} pass{'es' if outcome.last.attempt != 1 else ''}"
+
+    def say(text: str) -> None:
+        console.print(text, markup=False, highlight=False)
+
+    if outcome.end is WaitEnd.CONVERGED:
+        healthy = len(verdict.resources) - len(verdict.errors)
+        say(f"Converged after {passes} in {took}: {healthy} resource{'s' if healthy != 1 else ''} healthy"
+            + (f", {len(verdict.errors)} in error." if verdict.errors else "."))
+        return not verdict.errors
+    if outcome.end is WaitEnd.FAILED:
+        say(f"Failed after {passes} in {took}: {len(verdict.failed)} resource{'s' if len(verdict.failed) != 1 else ''}"
+            " ended in a state the spec does not ask for:")
+        for res in verdict.failed:
+            say(f"  {res.address}: {res.label}")
+    elif outcome.end is WaitEnd.APPLY_FAILED:
+        say(f"Stopped waiting after {passes} in {took}: an API call failed (see above).")
+    else:
+        say(f"Timed out after {took} (--timeout {format_seconds(timeout)}) waiting for "
+            f"{len(verdict.waiting)} resource{'s' if len(verdict.waiting) != 1 else ''}:")
+        for res in verdict.waiting:
+            say(f"  {res.address}: {res.label} (for {format_seconds(outcome.waited.get(res.address, 0.0))})")
+    if verdict.waiting and outcome.end is not WaitEnd.TIMED_OUT:
+        say("Still in progress: " + ", ".join(f"{r.address} ({r.status})" for r in verdict.waiting))
+    return False
+
+
+@main.command("apply", short_help="Make SageMaker match the specs or a saved plan.")
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--wait", "wait_", is_flag=True, help="Repeat observe→plan→apply until nothing is pending or --timeout.")
-@click.option("--timeout", type=click.FloatRange(0), default=1800.0, show_default=True, help="Seconds --wait may take.")
-@click.option("--poll", type=click.FloatRange(0), default=15.0, show_default=True, help="Seconds between --wait passes.")
+@click.option("--wait", "wait_", is_flag=True,
+              help="Repeat observe→plan→apply until every resource is healthy; exit 1 if one fails or on --timeout.")
+@click.option("--timeout", default="30m", show_default=True, callback=_duration,
+              help="How long --wait may take: seconds or 90s, 45m, 2h.")
+@click.option("--poll", default="15s", show_default=True, callback=_duration,
+              help="Longest pause between --wait passes (it polls every second while things change).")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--verbose", "-v", is_flag=True)
+@click.option("--verbose", "-v", is_flag=True, help="Show no-op resources, steps with their requests, skipped documents.")
 @click.option("--no-color", is_flag=True)
 @kube_options
 @aws_options
@@ -336,7 +571,11 @@ def apply_command(target: Path, auto_approve: bool, wait_: bool, timeout: float,
                   retry_mode: str, max_attempts: int, prune: bool, prune_threshold: int, allow_mass_prune: bool,
                   adopt: tuple[str, ...], retry_failed: tuple[str, ...]) -> None:
     """Make SageMaker match TARGET: a spec directory (plans first) or a plan file from `plan --out`."""
+    from gitops_sm import app
+    from gitops_sm.plan import render
+
     console = _stdout(no_color) if output == "text" else _stderr()
+    result = None
     with _sandbox_if(sandbox) as url:
         settings = _settings(sandbox_url=url, region=region, profile=profile, retry_mode=retry_mode,
                              max_attempts=max_attempts, prune=prune, prune_threshold=prune_threshold,
@@ -354,36 +593,33 @@ def apply_command(target: Path, auto_approve: bool, wait_: bool, timeout: float,
             allow_errors = True
         if output == "text":
             render.render_plan_text(the_plan, console=console, color=not no_color, verbose=verbose)
-        if not the_plan.has_changes and not (wait_ and app.pending(the_plan)):
+        if not the_plan.has_changes and not wait_:
             if output == "json":
                 click.echo(json.dumps({"plan": json.loads(render.render_plan_json(the_plan, redacted=True)),
                                        "apply": None}, indent=2))
             sys.exit(EXIT_ERROR if the_plan.has_errors else EXIT_OK)
-        if not (target.is_file() and target.suffix == ".json"):
-            _confirm_apply(auto_approve)
-        result = app.apply_plan(the_plan=the_plan, clients=clients, on_event=progress, allow_errors=allow_errors)
-        _report_apply(result, console)
-        final = the_plan
-        if wait_ and result.ok:
-            def on_pass(attempt: int, outcome: app.PlanOutcome, res: ApplyResult | None) -> None:
-                summary = render.plan_summary_line(outcome.plan)
-                console.print(f"[pass {attempt}] {summary}", markup=False, highlight=False)
-                if res is not None:
-                    _report_apply(res, console)
-
-            final = app.wait_until_converged(spec_root=Path(the_plan.source.path), settings=settings, clients=clients,
-                                             timeout_seconds=timeout, poll_seconds=poll, on_pass=on_pass,
-                                             on_event=progress).plan
-            if app.pending(final):
-                console.print("Timed out: changes are still pending (see the last pass above).", markup=False)
+        if the_plan.has_changes:
+            if not (target.is_file() and target.suffix == ".json"):
+                _confirm_apply(auto_approve)
+            result = app.apply_plan(the_plan=the_plan, clients=clients, on_event=progress, allow_errors=allow_errors)
+            _report_apply(result, console)
+        converged = True
+        if wait_ and (result is None or result.ok):
+            started = time.monotonic()
+            with _WaitView(console, started=started) as view:
+                waited = app.wait_until_converged(
+                    spec_root=Path(the_plan.source.path), settings=settings, clients=clients,
+                    timeout_seconds=timeout, poll_seconds=poll, observer=view, on_event=progress,
+                )
+            converged = _finish_wait(waited, console, timeout=timeout)
     if output == "json":
         click.echo(json.dumps({"plan": json.loads(render.render_plan_json(the_plan, redacted=True)),
-                               "apply": result.to_dict()}, indent=2))
-    failed = not result.ok or the_plan.has_errors or final.has_errors or (wait_ and app.pending(final))
+                               "apply": result.to_dict() if result is not None else None}, indent=2))
+    failed = (result is not None and not result.ok) or the_plan.has_errors or not converged
     sys.exit(EXIT_ERROR if failed else EXIT_OK)
 
 
-@main.command("status")
+@main.command("status", short_help="Show what SageMaker runs for each spec.")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default=None,
               help="Default: a table on a terminal, JSON otherwise.")
@@ -392,7 +628,12 @@ def apply_command(target: Path, auto_approve: bool, wait_: bool, timeout: float,
 @aws_options
 def status_command(path: Path, output: str | None, no_color: bool, sandbox: bool, region: str | None,
                    profile: str | None, retry_mode: str, max_attempts: int) -> None:
-    """Show each resource's SageMaker name, status, secondary status and results."""
+    """Show each resource's SageMaker name, status, secondary status and results.
+
+    Exits 1 when a spec failed to load, AWS could not be read, or a resource is degraded."""
+    from gitops_sm import app
+    from gitops_sm.plan import render_status_json, render_status_text
+
     with _sandbox_if(sandbox) as url:
         settings = _settings(sandbox_url=url, region=region, profile=profile, retry_mode=retry_mode,
                              max_attempts=max_attempts)
@@ -425,7 +666,7 @@ def _since_ms(value: str | None, *, now: float) -> int | None:
     return int(moment.timestamp() * 1000)
 
 
-@main.command("logs")
+@main.command("logs", short_help="Print a job's CloudWatch Logs.")
 @click.argument("address")
 @click.option("--specs", "spec_root", type=click.Path(path_type=Path), default=Path("."), show_default=True,
               help="Spec root that defines ADDRESS.")
@@ -433,18 +674,21 @@ def _since_ms(value: str | None, *, now: float) -> int | None:
 @click.option("--tail", type=click.IntRange(1), default=None, help="Only the last N lines.")
 @click.option("--since", default=None, help="Only lines newer than this (10m, 2h, 1d or an ISO time).")
 @click.option("--best", is_flag=True, help="For a tuning job: only the best training job's log.")
-@click.option("--poll", type=click.FloatRange(0.1), default=5.0, show_default=True)
+@click.option("--poll", type=click.FloatRange(0.1), default=5.0, show_default=True,
+              help="Seconds between reads with --follow.")
 @aws_options
 def logs_command(address: str, spec_root: Path, follow: bool, tail: int | None, since: str | None, best: bool,
                  poll: float, sandbox: bool, region: str | None, profile: str | None, retry_mode: str,
                  max_attempts: int) -> None:
     """Print the CloudWatch Logs of the job at ADDRESS (Kind/namespace/name)."""
+    from gitops_sm import app
+
     res = app.find_resource(spec_root=spec_root, address=address)
     since_ms = _since_ms(since, now=time.time())
     with _sandbox_if(sandbox) as url:
         settings = _settings(sandbox_url=url, region=region, profile=profile, retry_mode=retry_mode,
                              max_attempts=max_attempts)
-        log_group, prefix, events = app.job_log_events(
+        log_group, prefix, events, finished = app.job_log_events(
             res=res, settings=settings, clients=app.make_clients(settings), follow=follow, tail=tail,
             since_ms=since_ms, best=best, poll_seconds=poll,
         )
@@ -454,11 +698,12 @@ def logs_command(address: str, spec_root: Path, follow: bool, tail: int | None, 
             stamp = datetime.fromtimestamp(event.timestamp / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             click.echo(f"{stamp[:-4]}Z {event.stream} {event.message}")
             count += 1
-    if count == 0:
-        _stderr().print("no log events (the job may not have started writing yet)", markup=False)
+        if count == 0:
+            why = "the job ended without writing any" if finished() else "the job may not have started writing yet"
+            _stderr().print(f"no log events ({why})", markup=False)
 
 
-@main.command("migrate")
+@main.command("migrate", short_help="Move operator-managed resources into git.")
 @click.option("--from-cluster", "from_cluster", is_flag=True,
               help="Migrate the operator CRs of the configured cluster (the only source there is).")
 @click.option("--namespace", "namespaces", multiple=True, metavar="NS",
@@ -475,6 +720,8 @@ def migrate_command(from_cluster: bool, namespaces: tuple[str, ...], to: Path, d
     gitops-sm's tags, without recreating or interrupting anything: per CR, write its manifest, add the
     ownership tags, then remove the v1 finalizer (ACK: deletion-policy retain) and delete the CR.
     A CR whose manifest would not plan as a no-op is refused and left alone. Safe to rerun."""
+    from gitops_sm import app
+
     if not from_cluster:
         raise ConfigError("migrate needs --from-cluster (the only source of resources to migrate)")
     with _sandbox_if(sandbox) as url:
@@ -499,12 +746,12 @@ def migrate_command(from_cluster: bool, namespaces: tuple[str, ...], to: Path, d
     sys.exit(EXIT_OK if report.ok else EXIT_ERROR)
 
 
-@main.group("sandbox")
+@main.group("sandbox", short_help="Run the embedded SageMaker simulator.")
 def sandbox_group() -> None:
     """The embedded SageMaker simulator (moto with SageMaker's missing behaviour added)."""
 
 
-@sandbox_group.command("serve")
+@sandbox_group.command("serve", short_help="Serve the simulator on a loopback port.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=4566, show_default=True)
 @click.option("--state-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
@@ -515,6 +762,7 @@ def sandbox_serve(host: str, port: int, state_file: Path | None) -> None:
         from gitops_sm import sandbox
     except ImportError as exc:
         raise ConfigError("the sandbox needs the sandbox extra: pip install 'gitops-sm[sandbox]'") from exc
+    sandbox.timing_from_env()
     sandbox.serve(host=host, port=port, state_file=state_file)
 
 
@@ -541,6 +789,7 @@ class _PassPrinter:
 
     def __call__(self, event: Any) -> None:
         from gitops_sm.gitrepo import redact
+        from gitops_sm.plan import render
 
         if self.json_lines:
             stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -558,7 +807,7 @@ class _PassPrinter:
         self.console.print(f"{prefix}{text}", style=style or None, markup=False, highlight=False)
 
 
-@main.command("reconcile")
+@main.command("reconcile", short_help="One CronJob pass: clone, plan, apply, commit status, push.")
 @click.option("--repo", envvar="GITOPS_SM_REPO", required=True,
               help="Git URL (https, ssh) or local path of the spec repository.")
 @click.option("--branch", envvar="GITOPS_SM_BRANCH", default="main", show_default=True, help="Spec branch.")
@@ -599,7 +848,7 @@ def reconcile_command(repo: str, branch: str, spec_path: str, status_branch: str
                       profile: str | None, retry_mode: str, max_attempts: int, prune: bool, prune_threshold: int,
                       allow_mass_prune: bool, adopt: tuple[str, ...], retry_failed: tuple[str, ...]) -> None:
     """One CronJob pass: clone REPO, plan, apply, commit status files back, push."""
-    from gitops_sm import gitrepo, reconcile
+    from gitops_sm import app, gitrepo, reconcile
 
     token = _git_token(git_token_file)
     auth = gitrepo.GitAuth(token=token, username=git_username, ssh_key_file=ssh_key_file,

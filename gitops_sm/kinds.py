@@ -19,6 +19,10 @@ SAGEMAKER = "sagemaker"
 AUTOSCALING = "application-autoscaling"
 LOGS = "logs"
 
+# Most prune stops/deletes one pass makes without --allow-mass-prune (design section 4). Here, not in
+# the planner, so the command line can show it as a default without importing the planner.
+DEFAULT_PRUNE_THRESHOLD = 5
+
 # Tags every resource we create carries (design section 3). Ownership is decided by these.
 TAG_MANAGED_BY = "gitops-sm/managed-by"
 TAG_MANAGED_BY_VALUE = "gitops-sm"

@@ -85,7 +85,9 @@ class Issue:
     message: str
 
     def format(self) -> str:
-        parts = [str(self.source) if self.source else "<unknown>"]
+        """``file:line: address: path: message``; without a file (a resource whose spec left git,
+        an AWS read), it starts at the address, and only an issue with neither says ``<unknown>``."""
+        parts = [str(self.source)] if self.source else ([] if self.address else ["<unknown>"])
         if self.address:
             parts.append(self.address)
         if self.path:

@@ -131,6 +131,11 @@ def test_more_stops_than_the_threshold_need_allow_mass_prune(
     assert refused.exit_code == 1, refused.output
     assert "prune would stop or delete 2 resources, more than the threshold of 1" in refused.stdout
     assert "--allow-mass-prune" in refused.stdout
+    errors = refused.stdout.split("Errors:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert sorted(e.split(": ", 1)[0] for e in errors) == [
+        "  HyperParameterTuningJob/default/b", "  TrainingJob/default/a",
+    ]  # located at the address whose spec left git, not at "<unknown>"
+    assert "<unknown>" not in refused.stdout
     assert job_status(sm, Kind.TRAINING_JOB, a) == "InProgress"
     assert job_status(sm, Kind.HYPERPARAMETER_TUNING_JOB, b) == "InProgress"
 

@@ -367,23 +367,29 @@ def test_aws_region_alone_is_the_default_region(
     assert change_of(json.loads(result.stdout), RANKER)["steps"][0]["region"] == REGION
 
 
-def test_an_unreachable_sagemaker_is_one_located_error_per_resource(
+def test_an_unreachable_sagemaker_is_one_connection_error(
     tmp_path: Path, aws_env: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with socket.socket() as probe:  # a loopback port nobody listens on: connection refused at once
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{closed_port}")
-    root = write_spec_files(tmp_path / "specs", {"churn.yaml": V1_TRAINING_JOB})
+    root = write_spec_files(tmp_path / "specs", {
+        "churn.yaml": V1_TRAINING_JOB,
+        "other.yaml": V1_TRAINING_JOB.replace("name: churn", "name: other"),
+        "ranker.yaml": ACK_TRAINING_JOB,
+        "hosting.yaml": HOSTING,
+        "hap.yaml": HAP,
+    })  # fmt: skip
 
-    text, the_plan = plan_text_and_json(root, "--max-attempts", "1")
+    text = invoke_cli("plan", "--no-color", "--max-attempts", "1", str(root))
 
     assert text.exit_code == 1
-    assert change_of(the_plan, CHURN)["actions"] == ["error"]
-    assert [(e["source"], e["address"]) for e in the_plan["errors"]] == [("churn.yaml:1", CHURN)]
-    assert "cannot read AWS state" in the_plan["errors"][0]["message"]
-    assert "<unknown>" not in text.output
-    assert text.output.splitlines()[-1].endswith(", 0 waiting, 1 error.")
+    assert text.output.count("EndpointConnectionError") == 1, text.output
+    errors = [line for line in text.output.splitlines() if not line.startswith("note: ")]
+    assert len(errors) == 1 and errors[0].startswith("Error: "), text.output
+    assert f"could not connect to the endpoint http://127.0.0.1:{closed_port}/" in text.output
+    assert "will perform these actions" not in text.output
 
 
 # --------------------------------------------------------------------------- renderings

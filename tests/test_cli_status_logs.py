@@ -210,10 +210,13 @@ def test_logs_print_the_training_jobs_log_with_tail_and_since(
     assert [m for _, m in log_lines(recent.stdout)] == ["five minutes ago", *messages]
 
 
-def test_logs_of_a_processing_job_come_from_its_own_log_group(tmp_path: Path, aws_env: SandboxServer) -> None:
+def test_logs_of_a_processing_job_come_from_its_own_log_group_in_its_own_words(
+    tmp_path: Path, aws_env: SandboxServer, slow: None
+) -> None:
     root = tmp_path / "specs"
     name = write_jobs(root)["ProcessingJob/default/prep"]
     assert run_cli("apply", root, "--auto-approve").exit_code == 0
+    aws_env.advance_clock(JOB_SECONDS + 1)  # the whole run, every phase
 
     result = run_cli("logs", "ProcessingJob/default/prep", "--specs", root)
 
@@ -221,7 +224,25 @@ def test_logs_of_a_processing_job_come_from_its_own_log_group(tmp_path: Path, aw
     assert result.stderr.strip() == f"/aws/sagemaker/ProcessingJobs {name}/*"
     lines = log_lines(result.stdout)
     assert lines and all(stream.startswith(f"{name}/") for stream, _ in lines)
-    assert lines[-1][1].startswith("[sandbox] Completed")
+    assert [m for _, m in lines] == [
+        "[sandbox] Starting: Preparing the instances for the processing job",
+        "[sandbox] Downloading: Downloading input data",
+        "[sandbox] Running: Processing job in progress",
+        "[sandbox] Uploading: Uploading the output data",
+        "[sandbox] Completed: Processing job completed",
+    ]
+    assert "training" not in result.stdout.lower()
+
+
+def test_logs_of_a_completed_job_without_log_lines_say_it_ended(tmp_path: Path, aws_env: SandboxServer) -> None:
+    root = tmp_path / "specs"
+    write_jobs(root)
+    assert run_cli("apply", root, "--auto-approve").exit_code == 0  # instant: every job is Completed
+
+    result = run_cli("logs", "HyperParameterTuningJob/default/tune", "--specs", root)
+
+    assert result.exit_code == 0 and result.stdout == ""
+    assert result.stderr.splitlines()[-1] == "no log events (the job ended without writing any)"
 
 
 def test_logs_follow_prints_until_the_running_job_completes(
@@ -308,3 +329,9 @@ def test_logs_of_an_unknown_address_or_a_non_job_is_a_one_line_error(
         "Error: Model/default/scoring-model is a Model; logs exist for training, tuning, transform and processing jobs"
     )
     assert "Traceback" not in unknown.output + not_a_job.output
+    write_spec(root, "endpoint.yaml", {
+        "apiVersion": Dialect.ACK.value, "kind": "Endpoint", "metadata": {"name": "scoring"},
+        "spec": {"endpointName": "scoring", "endpointConfigName": "scoring-config"},
+    })  # fmt: skip
+    endpoint = run_cli("logs", "Endpoint/default/scoring", "--specs", root)
+    assert endpoint.exit_code == 1 and endpoint.stderr.startswith("Error: Endpoint/default/scoring is an Endpoint;")

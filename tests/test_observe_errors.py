@@ -1,4 +1,5 @@
-"""A read failure in one place becomes an Issue; only missing credentials abort the pass."""
+"""A read failure in one place becomes an Issue; missing credentials or an unreachable endpoint for the
+default region abort the pass with one error."""
 
 from __future__ import annotations
 
@@ -100,6 +101,22 @@ def test_missing_credentials_abort_the_pass_with_a_clear_error(
 
     assert raised.value.code == "NoCredentials"
     assert "no AWS credentials found" in str(raised.value)
+
+
+def test_an_unreachable_endpoint_for_the_default_region_aborts_the_pass_with_one_error(
+    aws_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", closed_port_url())
+    clients = ClientFactory(region=REGION, max_attempts=1)
+    desired = [desired_job("one"), desired_job("two"), desired_job("far", region="eu-west-1")]
+
+    with pytest.raises(ObservationError) as raised:
+        observe(desired=desired, clients=clients, default_region=REGION)
+
+    assert raised.value.code == "EndpointConnectionError"
+    assert "could not connect to the endpoint" in str(raised.value)
+    # eu-west-1 is read first (regions in order) and fails alone; the default region's failure ends it.
+    assert [c.region for c in clients.counter.calls] == ["eu-west-1", REGION]
 
 
 class RefusingEndpoint:

@@ -209,7 +209,8 @@ def test_verbose_lists_unchanged_skipped_dependencies_and_step_parameters() -> N
     assert "    reason: endpoint is Updating\n    after: EndpointConfig/search/ranker\n" in out
     assert (
         "    will call UpdateEndpoint fraud-scoring in us-east-1\n"
-        '      params: {"EndpointConfigName": "fraud-scoring-9f8e7d6c"}\n'
+        "      params:\n"
+        "        EndpointConfigName: fraud-scoring-9f8e7d6c\n"
     ) in out
     assert "--verbose lists them" not in out
 
@@ -325,3 +326,32 @@ def test_qualified_name_roles_read_as_what_they_are_for() -> None:
     table = console.file.getvalue()  # type: ignore[attr-defined]
     table = table[table.index("Plan summary") :]
     assert "fraud-scoring (+1 more)" in table
+
+
+def test_verbose_requests_are_indented_yaml_one_field_per_line_with_secrets_redacted() -> None:
+    step = _step(
+        "CreateTrainingJob", "churn-1a2b3c4d",
+        TrainingJobName="churn-1a2b3c4d",
+        AlgorithmSpecification={"TrainingImage": "123.dkr.ecr.us-east-1.amazonaws.com/xgb:1", "TrainingInputMode": "File"},
+        HyperParameters={"max_depth": "6", "DB_PASSWORD": "hunter2"},
+        Tags=[{"Key": "gitops-sm/managed-by", "Value": "gitops-sm"}],
+    )  # fmt: skip
+    plan = _plan(_change("TrainingJob/fraud/churn", Action.CREATE, steps=(step,), source=_loc("churn.yaml", 1)))
+
+    out = _plain(plan, verbose=True)
+
+    block = out.split("    will call CreateTrainingJob churn-1a2b3c4d in us-east-1\n", 1)[1].split("\n\n", 1)[0]
+    assert block.splitlines() == [
+        "      params:",
+        "        AlgorithmSpecification:",
+        "          TrainingImage: 123.dkr.ecr.us-east-1.amazonaws.com/xgb:1",
+        "          TrainingInputMode: File",
+        "        HyperParameters:",
+        "          DB_PASSWORD: (sensitive)",
+        "          max_depth: '6'",
+        "        Tags:",
+        "        - Key: gitops-sm/managed-by",
+        "          Value: gitops-sm",
+        "        TrainingJobName: churn-1a2b3c4d",
+    ]
+    assert "hunter2" not in out

@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 from gitops_sm import sandbox as sandbox_module
+from gitops_sm.errors import ConfigError
 from gitops_sm.sandbox import JOB_SECONDS_ENV, SandboxServer, current_timing, reset, start_server
 
 ROLE = "arn:aws:iam::123456789012:role/sandbox"
@@ -53,7 +54,7 @@ def test_timing_defaults_come_from_the_environment(
     assert current_timing().job_seconds == 7.5
     monkeypatch.setenv(JOB_SECONDS_ENV, "soon")
     reset()
-    with pytest.raises(ValueError, match=JOB_SECONDS_ENV):
+    with pytest.raises(ConfigError, match=JOB_SECONDS_ENV):
         current_timing()
     monkeypatch.delenv(JOB_SECONDS_ENV)
     reset()

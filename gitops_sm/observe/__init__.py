@@ -42,8 +42,9 @@ since it recorded them; a steady-state pass then costs only the List/Describe*-a
 
 Types listed in full are in ``ObservedState.listed``: a name missing there does not exist. A read
 that fails (access denied, throttled after botocore's retries, unreachable endpoint) becomes an
-``Issue`` in ``ObservedState.errors`` naming the affected addresses; only missing credentials
-abort the pass (:class:`gitops_sm.errors.ObservationError`). Every call is counted by
+``Issue`` in ``ObservedState.errors`` naming the affected addresses; only missing credentials and
+an unreachable endpoint for the default region abort the pass, with one
+:class:`gitops_sm.errors.ObservationError`. Every call is counted by
 ``clients.counter`` (:class:`gitops_sm.awsclients.CallCounter`).
 """
 
@@ -122,7 +123,11 @@ def observe(
                 wants.jobs.setdefault(kind, JobWants())
             autoscaling.setdefault(region, set())
 
-    reader = Reader(clients=clients, recorded_state=ledger if isinstance(ledger, RecordedState) else None)
+    reader = Reader(
+        clients=clients,
+        recorded_state=ledger if isinstance(ledger, RecordedState) else None,
+        default_region=default_region,
+    )
     for scope in sorted(scopes, key=lambda s: (s.region, s.endpoint_url or "")):
         wants = scopes[scope]
         for kind in sorted(wants.jobs, key=lambda k: k.value):

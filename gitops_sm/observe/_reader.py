@@ -2,8 +2,11 @@
 
 Used by ``observe._sagemaker`` and ``observe._autoscaling``. A :class:`Reader` makes every read
 through :meth:`Reader.call` / :meth:`Reader.paginate`, which turn any AWS failure into a
-:class:`ReadFailed` (caught by the caller and recorded as an ``Issue``) except missing
-credentials, which abort the pass with :class:`gitops_sm.errors.ObservationError`.
+:class:`ReadFailed` (caught by the caller and recorded as an ``Issue``) except two that abort the
+pass with one :class:`gitops_sm.errors.ObservationError`: missing credentials, and an endpoint of
+the default region (no ``spec.sageMakerEndpoint``) that cannot be reached (a wrong
+``AWS_ENDPOINT_URL``, no network). An unreachable endpoint elsewhere (a mistyped ``spec.region``)
+fails only the resources read there.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from botocore import xform_name
 from gitops_sm.awsclients import (
     AWS_EXCEPTIONS,
     ClientFactory,
+    is_connection_error,
     is_credentials_error,
     is_not_found,
     translate,
@@ -63,19 +67,24 @@ class Reader:
 
     clients: ClientFactory
     recorded_state: RecordedState | None = None
+    default_region: str | None = None  # where an unreachable endpoint aborts the pass
     resources: dict[tuple[str, str, str], ObservedResource] = field(default_factory=dict)
     listed: set[tuple[str, str]] = field(default_factory=set)
     issues: list[Issue] = field(default_factory=list)
+    _default_clients: set[int] = field(default_factory=set)
 
     def client(self, service: str, scope: Scope) -> Any:
-        return self.clients.client(service, region=scope.region, endpoint_url=scope.endpoint_url)
+        made = self.clients.client(service, region=scope.region, endpoint_url=scope.endpoint_url)
+        if scope.endpoint_url is None and scope.region == self.default_region:
+            self._default_clients.add(id(made))
+        return made
 
     def call(self, client: Any, operation: str, *, target: str, **params: Any) -> dict[str, Any]:
         """One read call; the response without ``ResponseMetadata``."""
         try:
             response: dict[str, Any] = getattr(client, xform_name(operation))(**params)
         except AWS_EXCEPTIONS as exc:
-            raise self._failure(exc, operation=operation, target=target) from exc
+            raise self._failure(exc, client, operation=operation, target=target) from exc
         response.pop("ResponseMetadata", None)
         return response
 
@@ -89,11 +98,11 @@ class Reader:
             for page in paginator.paginate(**params, PaginationConfig={"PageSize": page_size}):
                 items.extend(page.get(result_key) or ())
         except AWS_EXCEPTIONS as exc:
-            raise self._failure(exc, operation=operation, target=target) from exc
+            raise self._failure(exc, client, operation=operation, target=target) from exc
         return items
 
-    def _failure(self, exc: BaseException, *, operation: str, target: str) -> Exception:
-        if is_credentials_error(exc):
+    def _failure(self, exc: BaseException, client: Any, *, operation: str, target: str) -> Exception:
+        if is_credentials_error(exc) or (is_connection_error(exc) and id(client) in self._default_clients):
             # Nothing can be read at all: one clear error instead of an issue per region and type.
             return translate(exc, operation=operation, target=target, error_type=ObservationError)
         return ReadFailed(translate(exc, operation=operation, target=target), not_found=is_not_found(exc))

@@ -27,7 +27,7 @@ from gitops_sm.model import (
 )
 from gitops_sm.plan.health import ownership_conflict
 
-DEFAULT_PRUNE_THRESHOLD = 5
+DEFAULT_PRUNE_THRESHOLD = kinds.DEFAULT_PRUNE_THRESHOLD
 _DESCRIBED_BY_NAME = (ObservedType.MODEL, ObservedType.ENDPOINT_CONFIG)
 
 

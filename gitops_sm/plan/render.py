@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from enum import Enum
 from typing import Any
 
+import yaml
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -302,8 +303,18 @@ def _print_change(out: _Printer, change: ResourceChange, *, verbose: bool) -> No
         for step in change.steps:
             out.line(("    " + _step_text(step), style))
             if verbose:
-                params = json.dumps(redact(step.params), sort_keys=True, ensure_ascii=False, default=str)
-                out.line(f"      params: {params}")
+                out.line("      params:" + ("" if step.params else " {}"))
+                for line in params_yaml(step.params).splitlines():
+                    out.line(f"        {line}")
+
+
+def params_yaml(params: Mapping[str, Any]) -> str:
+    """A step's request as block YAML (secrets redacted), one field per line: readable at any size."""
+    if not params:
+        return ""
+    plain = json.loads(json.dumps(redact(params), default=str))
+    text: str = yaml.safe_dump(plain, sort_keys=True, default_flow_style=False, allow_unicode=True, width=100)
+    return text
 
 
 _DIFF_STYLES = {"~": "yellow", "+": "green", "-": "red"}

@@ -11,6 +11,7 @@ Public API::
     start_server(*, host="127.0.0.1", port=0, state_file=None) -> SandboxServer
     serve(*, host="127.0.0.1", port=5000, state_file=None)      blocking; Ctrl-C stops
     configure_timing(*, job_seconds, endpoint_seconds)          how long transitions take
+    timing_from_env()                           the GITOPS_SM_SANDBOX_* timings (ConfigError if bad)
     reset()                                     forget all resources, back to default timing
     advance_clock(seconds)                      move simulated time forward (no sleeping)
 
@@ -19,8 +20,9 @@ Steering outcomes: tag a job, endpoint or endpoint config with ``gitops-sm-sandb
 InService (a failed UpdateEndpoint rolls back to the running config, as AWS does).
 
 Timing: ``GITOPS_SM_SANDBOX_JOB_SECONDS`` (default 3) and ``GITOPS_SM_SANDBOX_ENDPOINT_SECONDS``
-(default 2) seconds, or ``configure_timing``. Clients reach the server exactly as AWS, with
-``AWS_ENDPOINT_URL=<server.url>`` and any fake credentials.
+(default 2) seconds, or ``configure_timing``; ``timing_from_env()`` reads and checks the variables,
+and a server refuses to start on a bad value (``gitops_sm.errors.ConfigError``). Clients reach the
+server exactly as AWS, with ``AWS_ENDPOINT_URL=<server.url>`` and any fake credentials.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from gitops_sm.sandbox.timing import (
     advance_clock,
     configure_timing,
     current_timing,
+    timing_from_env,
 )
 
 
@@ -70,4 +73,5 @@ __all__ = [
     "reset",
     "serve",
     "start_server",
+    "timing_from_env",
 ]

@@ -370,12 +370,32 @@ def _materialize_training(job: Any, life: JobLife, snap: JobSnapshot) -> None:
 # ------------------------------------------------------------------------------------------- logs
 
 
-def log_events(life: JobLife, snap: JobSnapshot, now: float) -> list[tuple[float, str]]:
+def _log_line(spec: JobKindSpec, transition: Transition) -> str:
+    """``[sandbox] <phase>: <message>`` in the words of the job's own kind (the secondary statuses
+    are a training job's; a processing or transform job runs and uploads its outputs)."""
+    if spec.noun == "TrainingJob":
+        return f"[sandbox] {transition.status}: {transition.message}"
+    label = spec.label
+    words = {
+        "Starting": ("Starting", f"Preparing the instances for the {label}"),
+        "Downloading": ("Downloading", "Downloading input data"),
+        "Training": ("Running", f"{label.capitalize()} in progress"),
+        "Uploading": ("Uploading", "Uploading the output data"),
+        COMPLETED: (COMPLETED, f"{label.capitalize()} completed"),
+        FAILED: (FAILED, f"{label.capitalize()} failed"),
+        STOPPING: (STOPPING, f"Stopping the {label}"),
+        STOPPED: (STOPPED, f"{label.capitalize()} stopped"),
+    }
+    phase, message = words.get(transition.status, (transition.status, transition.message))
+    return f"[sandbox] {phase}: {message}"
+
+
+def log_events(spec: JobKindSpec, life: JobLife, snap: JobSnapshot, now: float) -> list[tuple[float, str]]:
     """Every log line the job has written by ``now``, oldest first; earlier results are prefixes."""
     events: list[tuple[float, str]] = []
     for transition in snap.transitions:
-        events.append((transition.start, f"[sandbox] {transition.status}: {transition.message}"))
-        if transition.status == "Training":
+        events.append((transition.start, _log_line(spec, transition)))
+        if transition.status == "Training" and spec.noun == "TrainingJob":  # only training reports metrics
             until = transition.end if transition.end is not None else now
             for epoch, fraction in enumerate(METRIC_FRACTIONS, start=1):
                 at = life.created_at + fraction * life.duration

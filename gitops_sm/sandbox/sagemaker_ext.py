@@ -103,7 +103,7 @@ def refresh(account: str, region: str) -> None:
 def _advance_job(backend: Any, spec: jobs.JobKindSpec, job: Any, life: JobLife, now: float) -> None:
     snap = jobs.materialize(spec, job, life, now)
     if spec.log_group and life.log_stream:
-        events = jobs.log_events(life, snap, now)
+        events = jobs.log_events(spec, life, snap, now)
         logs_ext.append_job_log(
             account=backend.account_id,
             region=backend.region_name,

@@ -73,6 +73,7 @@ class SandboxServer:
     def __init__(self, *, host: str, port: int, state_file: Path | None, lock_wait_seconds: float = 0.0) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        timing.current_timing()  # a bad GITOPS_SM_SANDBOX_* value fails here, not in every request
         extensions.install()
         self._state_file = state_file
         self._lock: persistence.StateLock | None = None

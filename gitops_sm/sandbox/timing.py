@@ -11,10 +11,13 @@ and slow enough that ``status`` can show a job InProgress.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
 from dataclasses import dataclass
+
+from gitops_sm.errors import ConfigError
 
 DEFAULT_JOB_SECONDS = 3.0
 DEFAULT_ENDPOINT_SECONDS = 2.0
@@ -37,13 +40,14 @@ def _seconds_from_env(name: str, default: float) -> float:
     try:
         value = float(raw)
     except ValueError as exc:
-        raise ValueError(f"{name}={raw!r} is not a number of seconds") from exc
-    if value < 0:
-        raise ValueError(f"{name}={raw!r} must not be negative")
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds (for example {name}=3)") from exc
+    if value < 0 or not math.isfinite(value):
+        raise ConfigError(f"{name}={raw!r} must be a finite number of seconds, 0 or more")
     return value
 
 
 def timing_from_env() -> Timing:
+    """The timings the environment asks for; :class:`ConfigError` names a bad variable."""
     return Timing(
         job_seconds=_seconds_from_env(JOB_SECONDS_ENV, DEFAULT_JOB_SECONDS),
         endpoint_seconds=_seconds_from_env(ENDPOINT_SECONDS_ENV, DEFAULT_ENDPOINT_SECONDS),
