@@ -2,8 +2,8 @@
 
 Every module raises these and nothing else across its public boundary: foreign exceptions
 (botocore's ``ClientError``, GitPython's ``GitCommandError``, the kubernetes client's
-``ApiException``) are translated where they are caught, in ``observe``, ``execute`` and
-``gitrepo``. The CLI maps the tree to exit codes and never shows a traceback for these.
+``ApiException``) are translated where they are caught, in ``observe``, ``execute``,
+``gitrepo`` and ``kube``. The CLI maps the tree to exit codes and never shows a traceback for these.
 
     GitopsSmError
     ├── SpecError              a manifest could not be loaded / validated (carries located issues)

@@ -432,7 +432,8 @@ class ClusterState:
 class ObservedState:
     """Everything a pass read. ``listed`` holds the (region, type) pairs that were listed in full,
     so a missing name there means the resource does not exist. ``errors`` are read failures; the
-    planner turns resources that depend on unreadable state into ``error`` entries."""
+    planner turns resources that depend on unreadable state into ``error`` entries. ``cluster`` is the
+    operators' CR state (empty without a cluster), read by ``gitops_sm.kube``."""
 
     resources: tuple[ObservedResource, ...] = ()
     listed: frozenset[tuple[str, str]] = frozenset()
