@@ -29,7 +29,7 @@ def _spec_for_endpoint(root: Path, endpoint: str) -> Path:
     hd = sample(V1_SAMPLES / "samples__xgboost-mnist-hostingdeployment.yaml")
     hd["metadata"] = {"name": "scorer-in-git", "namespace": "fraud"}
     hd["spec"].update(region=REGION, endpointName=endpoint)
-    hd["spec"]["productionVariants"][0]["instanceType"] = "ml.c5.xlarge"  # differs from what runs
+    hd["spec"]["models"][0]["containers"][0]["modelDataUrl"] = "s3://my-bucket/xgboost/model-v2.tar.gz"  # a new model
     root.mkdir(parents=True, exist_ok=True)
     (root / "scorer.yaml").write_text(yaml.safe_dump(hd), encoding="utf-8")
     return root

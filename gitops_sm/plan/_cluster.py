@@ -101,11 +101,14 @@ def guard(
             reason = f"the same manifest is applied in the cluster: {advice(same)}"
             out.append(replace(change, actions=(Action.ERROR,), reason=reason, steps=()))
         elif hit is not None:
-            out.append(replace(change, actions=(Action.ERROR,), reason=f"{change.reason}: refused, {advice(hit)}",
+            out.append(replace(change, actions=(Action.ERROR,), reason=f"{advice(hit)} (the plan was: {change.reason})",
                                steps=()))
         elif managers := claimed_managers(cluster, region, claims.get(change.address, [])):
-            who = ", ".join(cr.address for cr in managers)
-            out.append(replace(change, reason=f"{change.reason} (also managed in-cluster by {who})"))
+            if Action.ERROR in change.actions:
+                out.append(replace(change, reason=f"{advice(managers[0])}; besides: {change.reason}"))
+            else:
+                who = ", ".join(cr.address for cr in managers)
+                out.append(replace(change, reason=f"{change.reason} (also managed in-cluster by {who})"))
         else:
             out.append(change)
     return out
