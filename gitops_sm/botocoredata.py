@@ -23,3 +23,14 @@ def new_botocore_session() -> botocore.session.Session:
     session = botocore.session.get_session()
     session.register_component("data_loader", shared_loader())
     return session
+
+
+@functools.cache
+def known_regions(service: str) -> frozenset[str]:
+    """Every region of every partition where botocore's bundled endpoint data offers ``service``."""
+    session = new_botocore_session()
+    return frozenset(
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions(service, partition_name=partition)
+    )

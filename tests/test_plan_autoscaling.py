@@ -71,7 +71,8 @@ def test_drifted_capacity_reregisters_only_the_target() -> None:
     assert change.before is not None and change.before["web"]["v-m1"]["target"]["MaxCapacity"] == 10
 
 
-def test_missing_endpoint_nobody_creates_is_reported_in_the_wait_reason() -> None:
+def test_missing_endpoint_nobody_creates_is_an_error_not_an_eternal_wait() -> None:
+    # issue 7 item 7: the endpoint list was read, so waiting can never make it appear
     (change,) = plan(load=load(hap(endpoint="ghost")), observed=observed(), options=OPTS).resource_changes
-    assert change.actions == (Action.WAIT,)
-    assert "no spec in this repo creates it" in change.reason
+    assert change.actions == (Action.ERROR,)
+    assert "endpoint ghost does not exist and no spec in this repo creates it" in change.reason

@@ -83,6 +83,7 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
     blocked: list[str] = []
     changed: list[str] = []
     reattach: list[str] = []
+    missing: list[str] = []
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for unit in units:
@@ -95,8 +96,8 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
         if obs_endpoint is None:
             if provider:
                 waits.append(f"endpoint {endpoint} does not exist yet ({provider} creates it)")
-            else:
-                waits.append(f"endpoint {endpoint} does not exist and no spec in this repo creates it")
+            else:  # the endpoint list was read (read_error above): it will never appear by waiting
+                missing.append(f"endpoint {endpoint} does not exist and no spec in this repo creates it")
             continue
         spec = endpoint_specs.get((region, endpoint))
         ro = rollout_of(ctx, spec) if spec is not None else None
@@ -149,6 +150,10 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
                 steps.append(_autoscaling_step(region, "PutScalingPolicy", f"{rid}#{policy_name}", unit.policy))
                 changed.append(f"{'put' if obs_policy is None else 'update'} policy {policy_name} on {rid}")
 
+    if missing:  # an error, not an eternal wait (issue 7): a typo'd endpoint name never converges
+        why = "; ".join(dict.fromkeys(missing))
+        return change(res, region, [Action.ERROR], f"{why}; fix spec.resourceId or add the endpoint's spec",
+                      depends_on=depends)
     dropped, dropped_notes = _dropped(ctx, res, region, {u.resource_id for u in units})
     for rid, view in dropped_notes.items():
         parts = rid.split("/")

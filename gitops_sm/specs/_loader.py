@@ -133,10 +133,21 @@ def _load_specs(root: Path | str, allowed_endpoint_urls: Collection[str]) -> Loa
             )
         if resource is not None and not problems:
             resources.append(resource)
-            statuses.append(_status(doc, address=address, status=DocumentStatusKind.OK))
         else:
             issues.extend(problems)
             statuses.append(_status(doc, address=address, status=DocumentStatusKind.ERROR, issues=problems))
+    documents = {str(m.address): m.document for m in collected.managed}
+    unknown_variants = _unknown_variants(resources, documents)
+    for resource in resources:
+        doc = documents[str(resource.address)]
+        problems = tuple(unknown_variants.get(str(resource.address), ()))
+        if problems:
+            issues.extend(problems)
+        statuses.append(
+            _status(doc, address=str(resource.address),
+                    status=DocumentStatusKind.ERROR if problems else DocumentStatusKind.OK, issues=problems)
+        )
+    resources = [r for r in resources if str(r.address) not in unknown_variants]
     return LoadResult(
         root=collected.root,
         resources=tuple(sorted(resources, key=lambda r: (r.source, str(r.address)))),
@@ -145,6 +156,79 @@ def _load_specs(root: Path | str, allowed_endpoint_urls: Collection[str]) -> Loa
         documents=tuple(sorted(statuses, key=lambda s: s.source)),
         specs_digest=collected.specs_digest,
     )
+
+
+_RESOURCE_ID = re.compile(r"endpoint/([^/]+)/variant/([^/]+)")
+_SCALING_KINDS = (Kind.HOSTING_AUTOSCALING_POLICY, Kind.SCALABLE_TARGET, Kind.SCALING_POLICY)
+
+
+def _unknown_variants(
+    resources: list[DesiredResource], documents: dict[str, Document]
+) -> dict[str, list[Issue]]:
+    """Autoscaling specs naming a variant that the endpoint's spec in this repo does not have.
+
+    Only endpoints some spec here creates (HostingDeployment, or an ACK Endpoint whose
+    EndpointConfig is here too) are checked, in the same region as written; other endpoints are
+    judged against AWS by the planner.
+    """
+    configs = {
+        (r.region, r.names["endpoint_config"]): r for r in resources if r.kind is Kind.ENDPOINT_CONFIG
+    }
+    variants: dict[tuple[str | None, str], tuple[DesiredResource, set[str]]] = {}
+    for res in resources:
+        config_request = None
+        if res.kind is Kind.HOSTING_DEPLOYMENT:
+            config_request = next((q for q in res.requests if q.operation == "CreateEndpointConfig"), None)
+        elif res.kind is Kind.ENDPOINT:
+            config = configs.get((res.region, str(res.requests[0].params.get("EndpointConfigName"))))
+            config_request = config.requests[0] if config is not None else None
+        if config_request is None:
+            continue
+        names = {
+            str(v.get("VariantName"))
+            for v in config_request.params.get("ProductionVariants") or ()
+            if isinstance(v, dict)
+        }
+        variants[(res.region, res.names["endpoint"])] = (res, names)
+    found: dict[str, list[Issue]] = {}
+    for res in resources:
+        if res.kind not in _SCALING_KINDS:
+            continue
+        doc = documents[str(res.address)]
+        for request in res.requests:
+            match = _RESOURCE_ID.fullmatch(str(request.params.get("ResourceId", "")))
+            if match is None or (res.region, match.group(1)) not in variants:
+                continue
+            endpoint, variant = match.groups()
+            owner, names = variants[(res.region, endpoint)]
+            if variant in names:
+                continue
+            issue = Issue(
+                source=doc.location(_variant_path(doc, endpoint, variant)),
+                address=str(res.address),
+                path=format_path(_variant_path(doc, endpoint, variant)),
+                message=(
+                    f'endpoint {endpoint} has no variant "{variant}": {owner.address} ({owner.source}) defines '
+                    f"{', '.join(sorted(names)) or 'none'}"
+                ),
+            )
+            if all(i.message != issue.message for i in found.get(str(res.address), ())):
+                found.setdefault(str(res.address), []).append(issue)
+    return found
+
+
+def _variant_path(doc: Document, endpoint: str, variant: str) -> FieldPath:
+    spec = doc.data.get("spec") if isinstance(doc.data, dict) else None
+    if isinstance(spec, dict):
+        listed = spec.get("resourceId")
+        if isinstance(listed, list):
+            for i, item in enumerate(listed):
+                if isinstance(item, dict) and item.get("endpointName") == endpoint and item.get("variantName") == variant:
+                    return ("spec", "resourceId", i, "variantName")
+        for key in spec:
+            if str(key).lower() == "resourceid":
+                return ("spec", str(key))
+    return ("spec",)
 
 
 def collect_documents(root: Path | str) -> Collected:

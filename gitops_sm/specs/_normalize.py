@@ -45,13 +45,17 @@ content-addressed ``<metadata.name>-<hash8>``; an Endpoint without one is ``meta
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from botocore import __version__ as botocore_version
+
 from gitops_sm.allowlist import endpoint_problem
+from gitops_sm.botocoredata import known_regions
 from gitops_sm.kinds import (
     ANNOTATION_MIGRATED_NAMES,
     ANNOTATION_PRUNE,
@@ -274,6 +278,14 @@ class _Normalizer:
                 self.problem(path, placeholder_message(placeholder))
         elif not _REGION.fullmatch(raw):
             self.problem(path, f"{raw!r} is not an AWS region name such as us-west-2")
+        elif raw not in (regions := known_regions(SAGEMAKER)):
+            close = difflib.get_close_matches(raw, sorted(regions), n=1)
+            hint = f'; did you mean "{close[0]}"?' if close else ""
+            self.problem(
+                path,
+                f"{raw!r} is not a region where botocore {botocore_version} knows SageMaker{hint} "
+                "(if AWS opened it recently, upgrade botocore)",
+            )
         else:
             return raw
         return None
@@ -307,7 +319,11 @@ class _Normalizer:
             keys = [(key, f".Tags (key: {key})") for key in tags]
         seen: set[Any] = set()
         for key, name in keys:
-            if key in OUR_TAG_KEYS:
+            if isinstance(key, str) and key.lower().startswith("aws:"):
+                conversion.problem(
+                    conversion.origin(name), f'tag key "{key}" is reserved by AWS: keys may not start with "aws:"'
+                )
+            elif key in OUR_TAG_KEYS:
                 conversion.problem(
                     conversion.origin(name),
                     f'tag key "{key}" is reserved: gitops-sm sets it to record ownership',
@@ -407,6 +423,7 @@ class _Normalizer:
             spec, input_shape(SAGEMAKER, operation), path=SPEC, ignore=self.dialect_fields
         )
         user_tags = self._take_user_tags(params, conversion)
+        self._check_instance_count(params, conversion)
         explicit = self._explicit_name(params, info.name_member, conversion)
         view = _view(SAGEMAKER, operation, params, user_tags)
         spec_hash = content_hash([view])
@@ -426,6 +443,15 @@ class _Normalizer:
             spec_hash=spec_hash,
             explicit_name=isinstance(explicit, str),
         )
+
+    def _check_instance_count(self, params: Mapping[str, Any], conversion: Conversion) -> None:
+        """``resourceConfig.instanceCount: 0`` passes the model's min of 0, which exists for instance groups only."""
+        config = params.get("ResourceConfig")
+        if isinstance(config, dict) and config.get("InstanceCount") == 0 and not config.get("InstanceGroups"):
+            conversion.problem(
+                conversion.origin(".ResourceConfig.InstanceCount"),
+                "must be at least 1 (0 is only allowed together with instanceGroups)",
+            )
 
     # ------------------------------------------------------------------ one SageMaker resource
 
@@ -1001,6 +1027,11 @@ class _Normalizer:
                 conversion.problem(
                     (*SPEC, display_name(member)),
                     f"missing required field {display_name(member)} (needed to register a scalable target)",
+                )
+        for member, value in (("MinCapacity", low), ("MaxCapacity", high)):
+            if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+                conversion.problem(
+                    conversion.origin(f".{member}"), f"{display_name(member)} must be at least 0, got {value}"
                 )
         if isinstance(low, int) and isinstance(high, int) and low > high:
             conversion.problem(

@@ -23,6 +23,7 @@ import datetime
 import difflib
 import functools
 import importlib
+import math
 import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -436,6 +437,10 @@ class Conversion:
             # bool is an int to Python (and to botocore's validator) but never a number to AWS.
             self.problem(path, type_mismatch_message(expected, value))
             return DROP
+        if kind in _NUMERIC and isinstance(value, float) and not math.isfinite(value):
+            # YAML's .nan/.inf: AWS refuses them, and a NaN never equals itself (an update every pass).
+            self.problem(path, f"must be a finite number, got {_yaml_float(value)}")
+            return DROP
         if kind in ("float", "double") and isinstance(value, int):
             return float(value)  # 60 and 60.0 are the same request (and the same spec hash)
         return value
@@ -554,14 +559,23 @@ def _check_constraints(name: str, value: Any, shape: Shape, conversion: Conversi
         if pattern is not None and pattern.fullmatch(value) is None:
             conversion.problem(path, f"{value!r} is not a valid {shape.name} (must match {meta['pattern']})")
     elif isinstance(value, int | float) and not isinstance(value, bool) and shape.type_name in _NUMERIC:
+        limit = _TYPE_LIMITS.get(shape.type_name)
         if maximum is not None and value > maximum:
             conversion.problem(path, f"must be at most {_number(maximum)}, got {value}")
+        elif limit is not None and not -limit - 1 <= value <= limit:
+            conversion.problem(path, f"is out of range: a {shape.type_name} is at most {limit}, got {value}")
     elif isinstance(value, list | dict) and maximum is not None and len(value) > maximum:
         noun = "items" if shape.type_name == "list" else "entries"
         conversion.problem(path, f"has {len(value)} {noun}; at most {maximum} are allowed")
 
 
 _NUMERIC = frozenset({"integer", "long", "float", "double"})
+# The wire types behind the service model's integer shapes (Java int and long).
+_TYPE_LIMITS = {"integer": 2**31 - 1, "long": 2**63 - 1}
+
+
+def _yaml_float(value: float) -> str:
+    return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
 
 
 # Shapes come from the cached service model and never change, so a verdict per (shape, value)
