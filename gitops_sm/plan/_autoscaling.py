@@ -150,10 +150,6 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
                 steps.append(_autoscaling_step(region, "PutScalingPolicy", f"{rid}#{policy_name}", unit.policy))
                 changed.append(f"{'put' if obs_policy is None else 'update'} policy {policy_name} on {rid}")
 
-    if missing:  # an error, not an eternal wait (issue 7): a typo'd endpoint name never converges
-        why = "; ".join(dict.fromkeys(missing))
-        return change(res, region, [Action.ERROR], f"{why}; fix spec.resourceId or add the endpoint's spec",
-                      depends_on=depends)
     dropped, dropped_notes = _dropped(ctx, res, region, {u.resource_id for u in units})
     for rid, view in dropped_notes.items():
         parts = rid.split("/")
@@ -164,6 +160,12 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
         changed.append(f"the spec no longer lists {', '.join(sorted(dropped_notes))}: delete its policies and "
                        f"deregister its target")
 
+    if missing and not steps and not dropped:
+        # An error, not an eternal wait (issue 7): the endpoint list was read and nothing creates it.
+        why = "; ".join(dict.fromkeys(missing))
+        return change(res, region, [Action.ERROR], f"{why}; fix spec.resourceId or add the endpoint's spec",
+                      depends_on=depends)
+    waits.extend(missing)
     waits = list(dict.fromkeys(waits))  # several variants of one endpoint wait for the same reason
     if waits and not steps:
         return change(res, region, [Action.WAIT], "; ".join(waits + blocked), depends_on=depends,
