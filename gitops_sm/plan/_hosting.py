@@ -153,7 +153,7 @@ def _observed_view(ctx: Context, ro: Rollout) -> dict[str, Any]:
         weight = running.get("DesiredWeight", running.get("CurrentWeight"))
         if weight is not None:
             variant["InitialVariantWeight"] = weight
-    return endpoint_view(ro.endpoint, ro.current_config, params, live=live, autoscaled=ro.autoscaled)
+    return endpoint_view(ro.endpoint, ro.current_config, params, live=live, autoscaled=ro.scaled)
 
 
 def _desired_view(ctx: Context, res: DesiredResource, ro: Rollout) -> dict[str, Any]:
@@ -167,7 +167,7 @@ def _desired_view(ctx: Context, res: DesiredResource, ro: Rollout) -> dict[str, 
     if ro.change in (Change.NONE, Change.CAPACITY):
         config = ro.current_config  # counts/weights are changed in place: the running config stays
     return endpoint_view(ro.endpoint, config, desired_config_params(ctx, res, ro.region), live=live,
-                         autoscaled=ro.autoscaled)
+                         autoscaled=ro.scaled)
 
 
 def endpoint_update(
@@ -299,7 +299,7 @@ def _update_step(ctx: Context, res: DesiredResource, region: str, ro: Rollout) -
     params: dict[str, Any] = {"EndpointName": ro.endpoint, "EndpointConfigName": ro.desired_config}
     want = desired_config_params(ctx, res, region) or {}
     staying = {str(v.get("VariantName")) for v in want.get("ProductionVariants") or () if isinstance(v, Mapping)}
-    keeps_autoscaled = any(variant in staying for variant in ro.autoscaled)
+    keeps_autoscaled = any(variant in staying for variant in ro.scaled)
     options = dict(res.update_options)
     if keeps_autoscaled or options.get("RetainAllVariantProperties"):
         params["RetainAllVariantProperties"] = True

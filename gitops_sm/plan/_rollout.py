@@ -84,6 +84,8 @@ class Rollout:
     capacity: tuple[dict[str, Any], ...] = ()  # DesiredWeightsAndCapacities entries still to apply
     capacity_notes: tuple[str, ...] = ()
     in_service: bool = False
+    scaled: frozenset[str] = frozenset()  # variants autoscaled now or declared by a spec
+
 
     @property
     def updated_by_us(self) -> bool:
@@ -227,7 +229,8 @@ def _analyse(ctx: Context, res: DesiredResource) -> Rollout:
     autoscaled = _autoscaled(ctx, region, endpoint)
     in_service = obs.status == kinds.ENDPOINT_IN_SERVICE
     base = Rollout(region=region, endpoint=endpoint, address=str(res.address), observed=obs,
-                   current_config=current, desired_config=desired, autoscaled=autoscaled, in_service=in_service)
+                   current_config=current, desired_config=desired, autoscaled=autoscaled, in_service=in_service,
+                   scaled=frozenset(set(autoscaled) | set(declared_variants(ctx, region, endpoint))))
 
     obs_config = ctx.get(region, ObservedType.ENDPOINT_CONFIG, current) if current else None
     running = _variants({"ProductionVariants": obs_config.details.get("ProductionVariants")}) if (
@@ -238,7 +241,9 @@ def _analyse(ctx: Context, res: DesiredResource) -> Rollout:
         shape = tags_of(obs_config).get(kinds.TAG_CONFIG_SHAPE)
         same = shape is not None and shape == config_shape(want_params)
     if same:
-        capacity, notes = _capacity_changes(want, live, autoscaled)
+        # A variant a spec autoscales keeps the autoscaler's count also while it is detached.
+        scaled = set(autoscaled) | set(declared_variants(ctx, region, endpoint))
+        capacity, notes = _capacity_changes(want, live, scaled)
         change = Change.CAPACITY if capacity else Change.NONE
         return _with(base, change=change, capacity=tuple(capacity), capacity_notes=tuple(notes))
 
@@ -304,7 +309,7 @@ def _opted_in(ctx: Context, region: str, endpoint: str) -> dict[str, str]:
 def _capacity_changes(
     want: Mapping[str, Mapping[str, Any]],
     live: Mapping[str, Mapping[str, Any]],
-    autoscaled: Mapping[str, Autoscaled],
+    autoscaled: set[str],
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """DesiredWeightsAndCapacities entries that bring live weights/counts to the spec.
 
