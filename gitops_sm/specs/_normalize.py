@@ -540,6 +540,7 @@ class _Normalizer:
         "tags",
         "retainAllVariantProperties",
         "excludeRetainedVariantProperties",
+        "containers",
         *V1_DIALECT_FIELDS,
     )
 
@@ -566,7 +567,9 @@ class _Normalizer:
             endpoint = fit_name(self.name, max_length=ENDPOINT_NAME_MAX)
             endpoint_conversion.place(".EndpointName", METADATA_NAME)
 
-        model_requests, model_names, model_views = self._hosting_models(spec, endpoint=endpoint)
+        model_requests, model_names, model_views = self._hosting_models(
+            spec, endpoint=endpoint, shared=self._shared_containers(spec)
+        )
 
         config_op = "CreateEndpointConfig"
         config_conversion = Conversion(service=SAGEMAKER)
@@ -717,8 +720,36 @@ class _Normalizer:
         self.absorb(conversion)
         return converted
 
+    def _shared_containers(self, spec: Mapping[str, Any]) -> dict[str, tuple[Any, FieldPath]]:
+        """The user guide's format: top-level ``spec.containers`` by ``containerHostname``.
+
+        Models then name them (``containers: [hostname]``, ``primaryContainer: hostname``); the
+        CRD's own format puts the container objects inline in ``models[].containers``. Both
+        normalise to the same CreateModel requests.
+        """
+        raw = spec.get("containers")
+        path = (*SPEC, "containers")
+        if raw is None:
+            return {}
+        if not isinstance(raw, list):
+            self.problem(path, type_mismatch_message("a list", raw))
+            return {}
+        shared: dict[str, tuple[Any, FieldPath]] = {}
+        for k, item in enumerate(raw):
+            hostname = item.get("containerHostname") if isinstance(item, dict) else None
+            if not isinstance(item, dict):
+                self.problem((*path, k), type_mismatch_message("a mapping", item))
+            elif not isinstance(hostname, str) or not hostname:
+                self.problem((*path, k, "containerHostname"),
+                             "missing required field containerHostname (models name shared containers by it)")
+            elif hostname in shared:
+                self.problem((*path, k, "containerHostname"), f'duplicate containerHostname "{hostname}"')
+            else:
+                shared[hostname] = (item, (*path, k))
+        return shared
+
     def _hosting_models(
-        self, spec: Mapping[str, Any], *, endpoint: str
+        self, spec: Mapping[str, Any], *, endpoint: str, shared: Mapping[str, tuple[Any, FieldPath]]
     ) -> tuple[list[tuple[AwsRequest, Conversion]], dict[str, str], list[dict[str, Any]]]:
         """The CreateModel requests (without our tags yet), spec name -> generated name, and hash views."""
         models = spec.get("models")
@@ -772,7 +803,9 @@ class _Normalizer:
                 },
             )
             params.update(
-                self._hosting_containers(entry, conversion, where=where, container_shape=container_shape)
+                self._hosting_containers(
+                    entry, conversion, where=where, container_shape=container_shape, shared=shared
+                )
             )
             if tags is not None:
                 params.update(conversion.members({"tags": tags}, shape, path=SPEC))
@@ -791,11 +824,34 @@ class _Normalizer:
         return requests, names, views
 
     def _hosting_containers(
-        self, entry: Mapping[str, Any], conversion: Conversion, *, where: FieldPath, container_shape: Any
+        self,
+        entry: Mapping[str, Any],
+        conversion: Conversion,
+        *,
+        where: FieldPath,
+        container_shape: Any,
+        shared: Mapping[str, tuple[Any, FieldPath]],
     ) -> dict[str, Any]:
         """PrimaryContainer (one container) or Containers (several), as the original operator chose."""
         containers = entry.get("containers")
         path = (*where, "containers")
+        if containers is None and isinstance(entry.get("primaryContainer"), str) and shared:
+            containers = [entry["primaryContainer"]]  # only a primary container, named by hostname
+        placed: list[tuple[Any, FieldPath]] = []
+        unresolved = False
+        for j, item in enumerate(containers if isinstance(containers, list) else []):
+            if isinstance(item, str):  # the user guide's format: a hostname from spec.containers
+                if item not in shared:
+                    known = ", ".join(f'"{h}"' for h in shared) or "none"
+                    conversion.problem(
+                        (*path, j),
+                        f'names container "{item}", which is not in spec.containers (containerHostname: {known})',
+                    )
+                    unresolved = True
+                    continue
+                placed.append(shared[item])
+            else:
+                placed.append((item, (*path, j)))
         if not isinstance(containers, list) or not containers:
             message = (
                 "a model needs at least one container"
@@ -807,17 +863,17 @@ class _Normalizer:
         several = len(containers) > 1
         converted: list[dict[str, Any]] = []
         hostnames: dict[str, int] = {}
-        for j, item in enumerate(containers):
+        for j, (item, item_path) in enumerate(placed):
             name = f".Containers[{j}]" if several else ".PrimaryContainer"
-            conversion.place(name, (*path, j))
-            value = conversion.value(item, container_shape, path=(*path, j), name=name)
+            conversion.place(name, item_path)
+            value = conversion.value(item, container_shape, path=item_path, name=name)
             if value is DROP:
                 continue
             hostname = value.get("ContainerHostname")
             if isinstance(hostname, str):
                 if hostname in hostnames:
                     conversion.problem(
-                        (*path, j, "containerHostname"),
+                        (*item_path, "containerHostname"),
                         f'duplicate containerHostname "{hostname}" (also container {hostnames[hostname]})',
                     )
                 hostnames.setdefault(hostname, j)
@@ -833,7 +889,7 @@ class _Normalizer:
                     "applies only to a model with one container; with several, SageMaker runs all of them "
                     "(the original operator ignored this field) — remove it",
                 )
-            elif primary not in hostnames:
+            elif primary not in hostnames and not unresolved:
                 known = ", ".join(f'"{h}"' for h in hostnames) or "none"
                 conversion.problem(
                     primary_path,
