@@ -16,6 +16,7 @@ import boto3
 
 from gitops_sm import app, kinds
 from gitops_sm.awsclients import ClientFactory
+from gitops_sm.botocoredata import new_botocore_session
 from gitops_sm.execute import ApplyResult
 from gitops_sm.model import Plan
 from tests.jobspecs import REGION, CallRecorder, write_spec
@@ -103,7 +104,7 @@ class Passes:
     prune: bool = False
 
     def __post_init__(self) -> None:
-        session = boto3.Session()
+        session = boto3.Session(botocore_session=new_botocore_session())  # service models parsed once
         self.recorder = CallRecorder(session)
         self.clients = ClientFactory(session=session, region=REGION, max_attempts=1)
 

@@ -39,8 +39,13 @@ from tests.jobspecs import subprocess_env, write_spec
 ZYGOTE = r"""
 import json, os, signal, sys
 import botocore.session
+from gitops_sm.awsclients import ClientFactory
 from gitops_sm.cli import main
 
+# Parse the service models once, before forking: every child starts warm.
+_warm = ClientFactory(region="us-east-1", max_attempts=1)
+for _service in ("sagemaker", "application-autoscaling"):
+    _warm.client(_service, region="us-east-1", endpoint_url=None)
 _create_client = botocore.session.Session.create_client
 
 for line in sys.stdin:
