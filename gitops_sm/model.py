@@ -75,6 +75,10 @@ class Address:
         return cls(kind=parts[0], namespace=parts[1], name=parts[2])
 
 
+# How every observation error's message starts (observe writes it, renderers count it).
+READ_FAILURE_PREFIX = "cannot read AWS state: "
+
+
 @dataclass(frozen=True, kw_only=True)
 class Issue:
     """One located problem: ``file:line: address: field.path: message``."""
@@ -94,6 +98,10 @@ class Issue:
             parts.append(self.path)
         parts.append(scrub_text(self.message))
         return ": ".join(parts)
+
+    @property
+    def is_read_failure(self) -> bool:
+        return self.message.startswith(READ_FAILURE_PREFIX)
 
     def to_dict(self) -> JsonDict:
         return {

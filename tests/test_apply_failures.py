@@ -338,7 +338,7 @@ def test_a_read_error_is_reported_once_per_resource(
     assert text.exit_code == as_json.exit_code == 1
     errors = json.loads(as_json.stdout)["errors"]
     assert [(e["address"], e["source"]) for e in errors] == [("TrainingJob/default/train", "train.yaml:1")]
-    assert "1 error." in text.stdout
+    assert "1 error (1 AWS read failed: TrainingJob/default/train)." in text.stdout  # how many, which (issue 7)
     assert "<unknown>" not in text.stdout
 
 

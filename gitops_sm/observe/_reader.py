@@ -28,7 +28,7 @@ from gitops_sm.awsclients import (
     translate,
 )
 from gitops_sm.errors import AwsError, ObservationError
-from gitops_sm.model import Issue, ObservedResource, ObservedType, digest
+from gitops_sm.model import READ_FAILURE_PREFIX, Issue, ObservedResource, ObservedType, digest
 from gitops_sm.observe._ledger import FROM_LEDGER, LIST_SUMMARY, RecordedState
 
 
@@ -109,7 +109,7 @@ class Reader:
 
     def record_failure(self, failure: ReadFailed, *, addresses: Iterable[str]) -> None:
         """One ``Issue`` per affected address (one without an address when none is known)."""
-        message = f"cannot read AWS state: {failure.error}"
+        message = f"{READ_FAILURE_PREFIX}{failure.error}"
         targets: list[str | None] = [*sorted(set(addresses))] or [None]
         for address in targets:
             self.issues.append(Issue(source=None, address=address, path="", message=message))

@@ -45,8 +45,9 @@ def plan_job(ctx: Context, res: DesiredResource) -> ResourceChange:
     after = {"name": name, "spec_hash": res.spec_hash, "request": without_tags(request.params)}
     obs = ctx.get(region, type_, name)
     problem = ctx.read_error(res, region, [type_])
-    if problem and obs is None:
-        return change(res, region, [Action.ERROR], problem)
+    if problem:  # a read about this job failed (throttled, denied): never judged from half the facts
+        before = {"name": obs.name, "status": obs.status} if obs is not None else None
+        return change(res, region, [Action.ERROR], problem, before=before)
 
     if obs is not None:
         before = {"name": obs.name, "status": obs.status, "spec_hash": tags_of(obs).get(kinds.TAG_SPEC_HASH)}

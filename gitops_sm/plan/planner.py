@@ -11,6 +11,7 @@ the exact API calls apply makes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from gitops_sm.kinds import Kind
 from gitops_sm.model import (
@@ -65,8 +66,11 @@ def plan(*, load: LoadResult, observed: ObservedState, options: PlanOptions, com
     )
     explained = {(e.address, e.message) for e in errors}
     explained |= {(c.address, c.reason) for c in ordered if Action.ERROR in c.actions}
+    sources = {str(r.address): r.source for r in load.resources}
     errors.extend(
-        i for i in observed.errors
+        # A read error about a resource is located at its spec (file:line), not "<unknown>".
+        replace(i, source=sources.get(i.address or "")) if i.source is None and i.address in sources else i
+        for i in observed.errors
         if (i.address, i.message) not in explained and not (i.address and _mentions(ordered, i.address, i.message))
     )
     return Plan(

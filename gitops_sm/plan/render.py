@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gitops_sm.model import (
+    READ_FAILURE_PREFIX,
     Action,
     DocumentStatusKind,
     Issue,
@@ -63,11 +64,22 @@ def plan_summary_line(plan: Plan) -> str:
     errors = len(_error_lines(plan))
     if not plan.has_changes and not counts[Action.WAIT.value] and not errors:
         return "No changes. SageMaker matches the specs."
+    reads = _read_failures(plan)
     return (
         f"Plan: {counts['create']} to create, {counts['update']} to update, {counts['replace']} to replace, "
         f"{counts['delete']} to delete, {counts['stop']} to stop, {counts['wait']} waiting, "
-        f"{_plural(errors, 'error')}."
+        f"{_plural(errors, 'error')}{reads}."
     )
+
+
+def _read_failures(plan: Plan) -> str:
+    """`` (2 AWS reads failed: TrainingJob/default/a, ListEndpoints in eu-west-1)`` or ``""``."""
+    failed = [i for i in plan.errors if i.is_read_failure]
+    if not failed:
+        return ""
+    which = ", ".join(dict.fromkeys(i.address or i.message.removeprefix(READ_FAILURE_PREFIX).split(" failed:")[0]
+                                    for i in failed))
+    return f" ({_plural(len(failed), 'AWS read')} failed: {which})"
 
 
 def _plural(count: int, noun: str) -> str:
