@@ -105,7 +105,11 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
             blocked.append(f"endpoint {endpoint} is Failed; autoscaling of {variant} is applied once it runs again")
             continue
         if obs_endpoint.status != kinds.ENDPOINT_IN_SERVICE:
-            waits.append(f"endpoint {endpoint} is {obs_endpoint.status}; autoscaling waits until it is InService")
+            if ro is not None and obs_endpoint.status == "Updating" and variant not in ro.autoscaled:
+                waits.append(f"phase 2 of 3: endpoint {endpoint} is Updating; autoscaling of {variant} is re-attached "
+                             f"once it is InService")
+            else:
+                waits.append(f"endpoint {endpoint} is {obs_endpoint.status}; autoscaling waits until it is InService")
             continue
         if ro is not None and variant in ro.detach:
             waits.append(
