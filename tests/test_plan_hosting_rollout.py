@@ -222,3 +222,35 @@ def _shape_of(hd: Any) -> str:
     from gitops_sm.plan._rollout import config_shape
 
     return config_shape(next(r.params for r in hd.requests if r.operation == "CreateEndpointConfig"))
+
+
+def test_the_specs_update_options_and_deployment_config_reach_update_endpoint() -> None:
+    import dataclasses
+
+    hd = hosting_deployment()
+    exclude = [{"VariantPropertyType": "DesiredInstanceCount"}]
+    hd = dataclasses.replace(hd, update_options={"RetainAllVariantProperties": True,
+                                                 "ExcludeRetainedVariantProperties": exclude})
+    p = plan(load=load(hd), observed=observed(endpoint(OLD), config(OLD)), options=OPTS)
+    (hosting,) = p.resource_changes
+    update = next(s for s in hosting.steps if s.call == "UpdateEndpoint").params
+    assert (update["RetainAllVariantProperties"], update["ExcludeRetainedVariantProperties"]) == (True, exclude)
+
+    create = next(r for r in hd.requests if r.operation == "CreateEndpoint")
+    blue_green = {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE",
+                                                                            "WaitIntervalInSeconds": 60}}}
+    with_config = dataclasses.replace(hd, requests=tuple(
+        dataclasses.replace(r, params={**r.params, "DeploymentConfig": blue_green}) if r is create else r
+        for r in hd.requests))
+    p = plan(load=load(with_config), observed=observed(endpoint(OLD), config(OLD)), options=OPTS)
+    update = next(s for s in p.resource_changes[0].steps if s.call == "UpdateEndpoint").params
+    assert update["DeploymentConfig"] == blue_green
+
+
+def test_a_config_swapped_by_hand_is_drift() -> None:
+    foreign = ObservedResource(type=ObservedType.ENDPOINT_CONFIG, region=REGION, name="hand-made", tags={},
+                               details={"ProductionVariants": [{"VariantName": "v-m1", "InstanceType": "ml.m5.large"}]})
+    got = changes(endpoint("hand-made"), foreign, with_hap=False)
+    hosting = got["HostingDeployment"]
+    assert hosting.actions == (Action.UPDATE,) and hosting.reason.startswith("drift")
+    assert "UpdateEndpoint" in calls(hosting)
