@@ -112,3 +112,28 @@ def test_migrate_dry_run_then_migrate_then_plan_is_a_no_op(
     assert "2 skipped" in again.output and "migrated" not in again.output.split("Migrate")[-1]
     assert len(kube_api.writes()) == writes
     assert [r.operation for r in aws_env.requests if r.operation in ("AddTags", "TagResource")] == []
+
+
+def test_a_cr_whose_spec_is_not_what_runs_is_refused_and_left_with_its_operator(
+    kube_api: FakeKubeApi, kubeconfig: Path, boto_client: Callable[..., Any], aws_env: SandboxServer, tmp_path: Path
+) -> None:
+    seed(kube_api, boto_client)
+    hap_path = "/apis/sagemaker.aws.amazon.com/v1/namespaces/fraud/hostingautoscalingpolicies/fraud-scorer-hap"
+    (hap,) = kube_api.objects_of(api_version=V1, kind="HostingAutoscalingPolicy")
+    hap["spec"]["maxCapacity"] = 5  # edited in the cluster; the operator has not applied it yet
+    with kube_api.lock:
+        kube_api.objects[("sagemaker.aws.amazon.com", "hostingautoscalingpolicies", "fraud", "fraud-scorer-hap")] = hap
+    repo = tmp_path / "repo"
+    aws_env.clear_requests()
+    result = invoke_cli("migrate", "--from-cluster", "--to", str(repo), "--namespace", "fraud")
+    print(result.output)
+    assert result.exit_code == 1
+    assert "HostingAutoscalingPolicy/fraud/fraud-scorer-hap (sagemaker.aws.amazon.com/v1)\n  refused: the written spec " \
+           "would update in SageMaker (update scalable target" in result.output
+    assert "1 migrated, 1 refused" in result.output  # the HostingDeployment; --namespace fraud leaves the rest
+    (kept,) = kube_api.objects_of(api_version=V1, kind="HostingAutoscalingPolicy")
+    assert kept["metadata"]["finalizers"] == ["sagemaker-operator-finalizer"]
+    assert not (repo / "fraud" / "HostingAutoscalingPolicy-fraud-scorer-hap.yaml").exists()
+    assert [r for r in kube_api.writes() if r.path == hap_path] == []
+    assert mutating([r.operation for r in aws_env.requests]) == []
+    assert len(kube_api.objects_of(api_version=V1, kind="TrainingJob")) == 1  # other namespace: not touched
