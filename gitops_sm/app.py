@@ -656,7 +656,9 @@ def _migrate_one(
         actions.append(f"{cr.address} is already gone")
         return done("migrated", check.reason, tuple(actions), file=rel)
     if kube.release(cluster, current.view):
-        actions.append(f"{release} on {cr.address}")
+        done_release = (f"removed finalizer {V1_FINALIZER}" if not cr.is_ack else
+                        f"annotated {ACK_DELETION_POLICY}: {ACK_DELETION_POLICY_RETAIN}")
+        actions.append(f"{done_release} on {cr.address}")
         echo(f"  {actions[-1]}")
     if kube.delete(cluster, current.view):
         actions.append(f"deleted {cr.address}")
