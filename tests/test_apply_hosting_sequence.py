@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gitops_sm import app
 from gitops_sm.model import Action
 from gitops_sm.sandbox import SandboxServer
 from tests.hostingspecs import (
@@ -126,6 +127,10 @@ def test_a_count_change_is_made_in_place(
     assert converge(passes, aws_env) == 1
     assert endpoint_state(sm)["config"] == config  # no new config, no new instances
     assert endpoint_state(sm)["counts"]["green"] == 3
+    # It runs what the spec asks for, although the spec's config name is another one.
+    _, report = app.status_pass(spec_root=root, settings=passes.settings, clients=passes.clients)
+    (row,) = [r for r in report.resources if str(r.address) == HD]
+    assert (row.health.value, row.message) == ("healthy", "")
 
 
 def test_a_failed_update_is_reported_with_the_aws_reason_and_not_retried(

@@ -219,7 +219,7 @@ def test_before_and_after_are_one_projection() -> None:
 
 
 def _shape_of(hd: Any) -> str:
-    from gitops_sm.plan._rollout import config_shape
+    from gitops_sm.plan.health import config_shape
 
     return config_shape(next(r.params for r in hd.requests if r.operation == "CreateEndpointConfig"))
 

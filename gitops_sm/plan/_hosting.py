@@ -48,11 +48,11 @@ from gitops_sm.plan._rollout import (
     Autoscaled,
     Change,
     Rollout,
-    config_shape,
     declared_variants,
     desired_config_params,
     rollout_of,
 )
+from gitops_sm.plan.health import config_shape
 
 _RETAIN_EXCLUDES = ({"VariantPropertyType": "DesiredWeight"}, {"VariantPropertyType": "DataCaptureConfig"})
 

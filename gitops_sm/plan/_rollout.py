@@ -29,9 +29,9 @@ from typing import Any
 
 from gitops_sm import kinds
 from gitops_sm.kinds import Kind
-from gitops_sm.model import DesiredResource, ObservedResource, ObservedType, digest, policy_key
+from gitops_sm.model import DesiredResource, ObservedResource, ObservedType, policy_key
 from gitops_sm.plan._context import Context, tags_of
-from gitops_sm.plan.health import scaling_units
+from gitops_sm.plan.health import config_shape, scaling_units
 
 DETACH_ANNOTATION_VALUE = "detach-autoscaling"
 _COUNT = "InitialInstanceCount"
@@ -121,22 +121,6 @@ def variant_of(rid: str) -> tuple[str, str] | None:
     if len(parts) == 4 and parts[0] == "endpoint" and parts[2] == "variant":
         return parts[1], parts[3]
     return None
-
-
-def config_shape(params: Mapping[str, Any]) -> str:
-    """A hash of an endpoint config without its name, tags and initial counts/weights.
-
-    Two configs of the same shape differ only in what ``UpdateEndpointWeightsAndCapacities``
-    changes, so moving between them needs no new config and no instance replacement. The
-    HostingDeployment's ``CreateEndpointConfig`` step records it as the ``gitops-sm/config-shape`` tag.
-    """
-    variants = [
-        {k: v for k, v in variant.items() if k not in (_COUNT, _WEIGHT)}
-        for variant in params.get("ProductionVariants") or ()
-        if isinstance(variant, Mapping)
-    ]
-    rest = {k: v for k, v in params.items() if k not in ("EndpointConfigName", "Tags", "ProductionVariants")}
-    return digest({"variants": variants, "config": rest})[len("sha256:") :][:16]
 
 
 def desired_config_params(ctx: Context, res: DesiredResource, region: str) -> Mapping[str, Any] | None:

@@ -34,6 +34,7 @@ from gitops_sm.model import (
     ObservedResource,
     ObservedState,
     ObservedType,
+    digest,
     policy_key,
 )
 
@@ -175,6 +176,31 @@ def desired_endpoint_config(res: DesiredResource) -> str | None:
     return None
 
 
+def config_shape(params: Mapping[str, Any]) -> str:
+    """A hash of endpoint config parameters without the name, tags and initial counts/weights.
+
+    Two configs of the same shape differ only in what ``UpdateEndpointWeightsAndCapacities``
+    changes in place, so an endpoint running either one runs what the spec asks for. The planner's
+    HostingDeployment ``CreateEndpointConfig`` step records it as the ``gitops-sm/config-shape`` tag.
+    """
+    variants = [
+        {k: v for k, v in variant.items() if k not in ("InitialInstanceCount", "InitialVariantWeight")}
+        for variant in params.get("ProductionVariants") or ()
+        if isinstance(variant, Mapping)
+    ]
+    rest = {k: v for k, v in params.items() if k not in ("EndpointConfigName", "Tags", "ProductionVariants")}
+    return digest({"variants": variants, "config": rest})[len("sha256:") :][:16]
+
+
+def _same_shape(res: DesiredResource, observed: ObservedState, region: str, current: str) -> bool:
+    """The running config differs from the HostingDeployment's only in counts/weights (applied in place)."""
+    config = observed.get(region, ObservedType.ENDPOINT_CONFIG, current)
+    want = next((r.params for r in res.requests if r.operation == "CreateEndpointConfig"), None)
+    if config is None or config.tags is None or want is None:
+        return False
+    return config.tags.get(kinds.TAG_CONFIG_SHAPE) == config_shape(want)
+
+
 def _assess_endpoint(res: DesiredResource, observed: ObservedState, region: str) -> Assessment:
     obs = observed.get(region, ObservedType.ENDPOINT, res.names["endpoint"])
     if obs is None:
@@ -186,7 +212,7 @@ def _assess_endpoint(res: DesiredResource, observed: ObservedState, region: str)
         return Assessment(health=health, message=str(obs.details.get("FailureReason") or ""))
     current = obs.details.get("EndpointConfigName")
     desired = desired_endpoint_config(res)
-    if current and desired and current != desired:
+    if current and desired and current != desired and not _same_shape(res, observed, region, str(current)):
         # Serving, but not yet what the spec asks for: the next apply (or the running update) moves it.
         return Assessment(
             health=health, message=f"runs endpoint config {current}; the spec asks for {desired}"
