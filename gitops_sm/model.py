@@ -184,6 +184,10 @@ class DesiredResource:
     # UpdateEndpoint-only members a HostingDeployment sets (RetainAllVariantProperties,
     # ExcludeRetainedVariantProperties), in botocore form; the planner adds them to UpdateEndpoint.
     update_options: Mapping[str, Any] = field(default_factory=dict)
+    # Names an earlier naming rule gave this very spec (a job's ``<name>-<8 hex of the spec hash>``,
+    # before the address joined the hash): the planner keeps a job it finds under one, when its
+    # tags say this address and spec hash, instead of running the job again under the new name.
+    previous_names: tuple[str, ...] = ()
 
     @property
     def primary_name(self) -> str:

@@ -6,10 +6,13 @@ EndpointConfigs of a HostingDeployment); ``observe`` and the planner read them b
 
 A generated name is ``<base>-<first 8 hex of a hash>``, the base cut so the whole fits the API's
 limit, with every character SageMaker names forbid (dots, underscores, ...) turned into ``-``.
+For a job the hash is :func:`job_name_digest` of its address and spec hash, so two addresses never
+want one job name; for content-addressed Models and EndpointConfigs it is their content hash.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 NAME_HASH_LENGTH = 8
@@ -38,6 +41,17 @@ def hashed_name(base: str, *, digest: str, max_length: int) -> str:
     suffix = digest[:NAME_HASH_LENGTH]
     stem = fit_name(base, max_length=max_length - len(suffix) - 1)
     return f"{stem}-{suffix}" if stem else suffix
+
+
+def job_name_digest(*, address: str, spec_hash: str) -> str:
+    """The digest a generated job name's 8 hex come from: the resource address *and* the spec hash.
+
+    With the spec hash alone (the rule before issue 7), identical specs in two namespaces, or a
+    spec moved to another namespace, wanted the one SageMaker name the other address's tags own,
+    and job names can never be reused. Names made by that rule carry over: see
+    ``DesiredResource.previous_names`` and the planner's job module.
+    """
+    return hashlib.sha256(f"{address}\n{spec_hash}".encode()).hexdigest()
 
 
 def generated_prefix(name: str) -> str | None:

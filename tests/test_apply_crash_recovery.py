@@ -16,7 +16,7 @@ from typing import Any
 
 import boto3
 
-from gitops_sm import app
+from gitops_sm import app, kinds
 from gitops_sm.awsclients import ClientFactory
 from gitops_sm.execute import Outcome, StepStatus
 from gitops_sm.kinds import Kind
@@ -30,6 +30,7 @@ from tests.jobspecs import (
     cli_subprocess,
     job_manifest,
     job_names,
+    job_tags,
     run_cli,
     subprocess_env,
     write_spec,
@@ -145,23 +146,24 @@ def test_overlapping_passes_create_each_job_once_and_the_late_create_counts_as_d
         assert job_names(sm, kind) == [name]
 
 
-def test_a_job_created_for_another_address_is_a_conflict_not_already_done(
+def test_the_same_spec_under_two_addresses_gets_two_jobs_each_owned_by_its_address(
     tmp_path: Path, aws_env: SandboxServer, boto_client: Callable[..., Any]
 ) -> None:
-    """Team A and team B copy the same spec under the same metadata.name: one SageMaker name, two owners."""
+    """Team A and team B copy the same spec under the same metadata.name. The generated name hashes
+    the address too (issue 7), so each gets its own job; before, both wanted one name and both were
+    errors forever (and a job moved to another namespace could never be created)."""
     root = tmp_path / "specs"
     write_spec(root, "a.yaml", job_manifest(Kind.TRAINING_JOB, Dialect.V1, "train", namespace="team-a"))
     write_spec(root, "b.yaml", job_manifest(Kind.TRAINING_JOB, Dialect.V1, "train", namespace="team-b"))
 
     applied = run_cli("apply", root, "--auto-approve", "--no-color")
 
-    # Both specs claim one SageMaker name: neither may own it, so nothing is created and both are errors.
-    assert job_names(boto_client("sagemaker"), Kind.TRAINING_JOB) == []
-    assert applied.exit_code == 1, applied.output
-    assert "ok (already done)" not in applied.stdout
-    for mine, other in (("team-a", "team-b"), ("team-b", "team-a")):
-        assert f"TrainingJob/{other}/train" in applied.output
-        assert f"x TrainingJob/{mine}/train" in applied.output
+    assert applied.exit_code == 0, applied.output
+    sm = boto_client("sagemaker")
+    names = job_names(sm, Kind.TRAINING_JOB)
+    assert len(names) == 2
+    owners = sorted(job_tags(sm, Kind.TRAINING_JOB, name)[kinds.TAG_ADDRESS] for name in names)
+    assert owners == ["TrainingJob/team-a/train", "TrainingJob/team-b/train"]
 
 
 def test_a_replace_killed_between_create_and_stop_stops_the_old_job_on_the_rerun(

@@ -13,6 +13,7 @@ import pytest
 
 from gitops_sm.kinds import MANIFEST_KINDS
 from gitops_sm.model import Address, DesiredResource
+from gitops_sm.naming import job_name_digest
 from gitops_sm.specs._normalize import NormalizeResult, normalize_document
 from gitops_sm.specs._yaml import parse_documents
 
@@ -85,7 +86,9 @@ V1_TRAINING = """\
 def test_v1_training_job_becomes_the_exact_create_request() -> None:
     res = resource(V1_TRAINING)
     name = res.names["job"]
-    assert name == f"xgboost-mnist-{res.spec_hash[:8]}"  # dots are not allowed in SageMaker names
+    # dots are not allowed in SageMaker names; the 8 hex hash the address with the spec (issue 7)
+    assert name == f"xgboost-mnist-{job_name_digest(address=str(res.address), spec_hash=res.spec_hash)[:8]}"
+    assert res.previous_names == (f"xgboost-mnist-{res.spec_hash[:8]}",)  # the earlier rule's name carries over
     assert len(res.spec_hash) == 16 and int(res.spec_hash, 16) >= 0
     assert (res.region, res.endpoint_url, res.explicit_name) == (
         "us-west-2",
@@ -151,7 +154,7 @@ def test_hash_ignores_generated_names_and_our_tags() -> None:
     )
     original = resource(V1_TRAINING)
     assert moved.spec_hash == original.spec_hash
-    assert moved.names["job"] == f"other-{original.spec_hash[:8]}"
+    assert moved.names["job"] == f"other-{job_name_digest(address=str(moved.address), spec_hash=original.spec_hash)[:8]}"
     # ...but a user tag is part of the spec.
     assert resource(V1_TRAINING.replace("value: ml\n", "value: data\n")).spec_hash != original.spec_hash
 
@@ -215,7 +218,7 @@ def test_generated_job_names_are_cut_to_the_api_limit(
     res = resource(full)
     job = res.names["job"]
     assert len(job) <= limit
-    assert job == f"{expected_stem}-{res.spec_hash[:8]}"
+    assert job == f"{expected_stem}-{job_name_digest(address=str(res.address), spec_hash=res.spec_hash)[:8]}"
 
 
 def test_ack_training_job_keeps_its_explicit_name_and_maps_ack_spellings() -> None:

@@ -1,7 +1,9 @@
 """Planning jobs (training, tuning, transform, processing): immutable, replaced on a changed spec.
 
-Called by :mod:`gitops_sm.plan.planner` for every job kind. A generated job name embeds the spec
-hash (:mod:`gitops_sm.naming`), so a changed spec is a new job; an earlier job of the same address
+Called by :mod:`gitops_sm.plan.planner` for every job kind. A generated job name embeds a hash of
+the address and the spec hash (:mod:`gitops_sm.naming`), so a changed spec is a new job and two
+addresses never want one name; a job under the name the earlier rule gave (spec hash only) carries
+over; an earlier job of the same address
 still running is stopped in the same pass (design section 4).
 """
 
@@ -36,6 +38,27 @@ from gitops_sm.plan._context import (
 # --------------------------------------------------------------------------- jobs
 
 
+def _carried_over(ctx: Context, res: DesiredResource, region: str, type_: ObservedType) -> ObservedResource | None:
+    """The job this very spec ran under a name an earlier naming rule gave it (``res.previous_names``).
+
+    Before issue 7 a generated job name hashed the spec only; now it hashes the address too. A job
+    under the old name is kept (no second run) when its tags name this address and spec hash, or
+    when it finished and observe read no tags (its listed name is this spec's old name).
+    """
+    for legacy in res.previous_names:
+        found = ctx.get(region, type_, legacy)
+        if found is None:
+            continue
+        if found.tags is None:
+            if found.status in kinds.TERMINAL_JOB_STATUSES:
+                return found
+            continue
+        tags = tags_of(found)
+        if is_ours(found) and tags.get(kinds.TAG_ADDRESS) == str(res.address) and tags.get(kinds.TAG_SPEC_HASH) == res.spec_hash:
+            return found
+    return None
+
+
 def plan_job(ctx: Context, res: DesiredResource) -> ResourceChange:
     info = JOB_KINDS[res.kind]
     type_ = JOB_OBSERVED_TYPES[res.kind]
@@ -44,6 +67,9 @@ def plan_job(ctx: Context, res: DesiredResource) -> ResourceChange:
     request = res.requests[0]
     after = {"name": name, "spec_hash": res.spec_hash, "request": without_tags(request.params)}
     obs = ctx.get(region, type_, name)
+    if obs is None and (kept := _carried_over(ctx, res, region, type_)) is not None:
+        obs, name = kept, kept.name  # this spec's job, named by the rule before issue 7
+        after = {**after, "name": name}
     problem = ctx.read_error(res, region, [type_])
     if problem:  # a read about this job failed (throttled, denied): never judged from half the facts
         before = {"name": obs.name, "status": obs.status} if obs is not None else None

@@ -79,6 +79,7 @@ from gitops_sm.kinds import (
     Kind,
 )
 from gitops_sm.model import Address, AwsRequest, DesiredResource, Issue
+from gitops_sm.naming import job_name_digest
 from gitops_sm.redaction import hide_values, is_sensitive_at, scrub_text
 from gitops_sm.specs._document import Document, FieldPath, format_path
 from gitops_sm.specs._naming import content_hash, fit_name, hashed_name
@@ -134,6 +135,7 @@ class _Built:
     spec_hash: str
     explicit_name: bool
     update_options: dict[str, Any] = field(default_factory=dict)
+    previous_names: tuple[str, ...] = ()
 
 
 @dataclass
@@ -185,6 +187,7 @@ class _Normalizer:
             endpoint_url=None if self.kind is Kind.HOSTING_AUTOSCALING_POLICY else endpoint_url,
             spec_hash=built.spec_hash,
             explicit_name=built.explicit_name,
+            previous_names=built.previous_names,
             names=dict(built.names),
             requests=tuple(built.requests),
             annotations=annotations,
@@ -427,10 +430,14 @@ class _Normalizer:
         explicit = self._explicit_name(params, info.name_member, conversion)
         view = _view(SAGEMAKER, operation, params, user_tags)
         spec_hash = content_hash([view])
+        previous: tuple[str, ...] = ()
         if isinstance(explicit, str):
             name = explicit
         else:
-            name = hashed_name(self.name, digest=spec_hash, max_length=info.name_max_length)
+            digest = job_name_digest(address=str(self.address), spec_hash=spec_hash)
+            name = hashed_name(self.name, digest=digest, max_length=info.name_max_length)
+            # The name the rule before issue 7 gave (spec hash only): an existing job under it carries over.
+            previous = (hashed_name(self.name, digest=spec_hash, max_length=info.name_max_length),)
             conversion.place(f".{info.name_member}", METADATA_NAME)
         params = {info.name_member: name, **{k: v for k, v in params.items() if k != info.name_member}}
         params = self._with_tags(
@@ -442,6 +449,7 @@ class _Normalizer:
             names={"job": name},
             spec_hash=spec_hash,
             explicit_name=isinstance(explicit, str),
+            previous_names=previous,
         )
 
     def _check_instance_count(self, params: Mapping[str, Any], conversion: Conversion) -> None:
