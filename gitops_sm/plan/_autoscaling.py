@@ -25,7 +25,7 @@ from gitops_sm.model import (
     Step,
     policy_key,
 )
-from gitops_sm.plan._context import Context, change, endpoint_providers, is_ours, tags_of
+from gitops_sm.plan._context import Context, change, endpoint_providers, is_ours
 from gitops_sm.plan._rollout import endpoint_resources, rollout_of
 from gitops_sm.plan.health import scaling_units
 
@@ -68,12 +68,15 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
     units = scaling_units(res)
     providers = endpoint_providers(ctx)
     endpoint_specs = endpoint_resources(ctx)
-    target_providers = {
-        (ctx.region(r), rid): str(r.address)
-        for r in ctx.desired
-        if r.kind in (Kind.SCALABLE_TARGET,)
-        for rid in (str(q.params.get("ResourceId")) for q in r.requests)
-    }
+    target_providers = ctx.once(
+        "target_providers",
+        lambda: {
+            (ctx.region(r), rid): str(r.address)
+            for r in ctx.desired
+            if r.kind in (Kind.SCALABLE_TARGET,)
+            for rid in (str(q.params.get("ResourceId")) for q in r.requests)
+        },
+    )
     depends: set[str] = set()
     if problem := ctx.read_error(res, region, [ObservedType.ENDPOINT, ObservedType.SCALABLE_TARGET, ObservedType.SCALING_POLICY]):
         return change(res, region, [Action.ERROR], problem)
@@ -202,9 +205,8 @@ def _dropped(ctx: Context, res: DesiredResource, region: str, listed: set[str]) 
     if ctx.incomplete:
         return [], {}
     address = str(res.address)
-    targets = ctx.scan(
-        region, ObservedType.SCALABLE_TARGET,
-        lambda t: t.name not in listed and is_ours(t) and tags_of(t).get(kinds.TAG_ADDRESS) == address,
+    targets = ctx.owned_by(
+        region, ObservedType.SCALABLE_TARGET, address, lambda t: t.name not in listed and is_ours(t),
     )
     steps: list[Step] = []
     notes: dict[str, Any] = {}
@@ -216,11 +218,7 @@ def _dropped(ctx: Context, res: DesiredResource, region: str, listed: set[str]) 
 
 def policies_of(ctx: Context, region: str, rid: str) -> list[ObservedResource]:
     """The observed scaling policies of one resource ID."""
-
-    def on_it(policy: ObservedResource) -> bool:
-        return policy.details.get("ResourceId") == rid
-
-    return ctx.scan(region, ObservedType.SCALING_POLICY, on_it)
+    return ctx.policies_on(region, rid)
 
 
 def detach_steps(region: str, target: ObservedResource, policies: Iterable[ObservedResource]) -> list[Step]:

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from gitops_sm import kinds, ownership
 from gitops_sm.kinds import Kind
 from gitops_sm.model import (
+    JOB_OBSERVED_TYPES,
     Action,
     AwsRequest,
     DesiredResource,
+    Issue,
     ObservedResource,
     ObservedState,
     ObservedType,
@@ -25,9 +27,11 @@ from gitops_sm.model import (
     Step,
     digest,
 )
+from gitops_sm.naming import generated_prefix
 from gitops_sm.plan.health import ownership_conflict
 
 DEFAULT_PRUNE_THRESHOLD = kinds.DEFAULT_PRUNE_THRESHOLD
+_T = TypeVar("_T")
 _DESCRIBED_BY_NAME = (ObservedType.MODEL, ObservedType.ENDPOINT_CONFIG)
 
 
@@ -53,17 +57,107 @@ class PlanOptions:
         }
 
 
+_Group = tuple[str, str, str]  # (region, observed type value, group value)
+_Keep = Callable[[ObservedResource], bool]
+
+
+def _everything(_: ObservedResource) -> bool:
+    return True
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObservedIndex:
+    """One pass's observed resources, indexed once, so no planner scans all of them per resource.
+
+    Every group keeps the resources in ``ObservedState`` order (sorted by key):
+
+    * ``by_type``      (region, type) -> every resource of that type;
+    * ``by_prefix``    (region, job type, generated-name prefix) -> jobs named ``<prefix>-<8 hex>``
+                       (every run of one job spec's address, design section 3);
+    * ``by_owner``     (region, type, ``gitops-sm/address`` tag) -> what we created for that address;
+    * ``by_endpoint``  (region, scalable target / scaling policy type, endpoint) -> the autoscaling
+                       of that endpoint's variants (``endpoint/<endpoint>/variant/<variant>``);
+    * ``by_resource_id`` (region, resource ID) -> the scaling policies of one variant;
+    * ``errors_by_address`` -> the observation errors naming each address.
+    """
+
+    by_type: Mapping[tuple[str, str], tuple[ObservedResource, ...]]
+    by_prefix: Mapping[_Group, tuple[ObservedResource, ...]]
+    by_owner: Mapping[_Group, tuple[ObservedResource, ...]]
+    by_endpoint: Mapping[_Group, tuple[ObservedResource, ...]]
+    by_resource_id: Mapping[tuple[str, str], tuple[ObservedResource, ...]]
+    errors_by_address: Mapping[str, tuple[Issue, ...]]
+
+    @classmethod
+    def build(cls, observed: ObservedState) -> ObservedIndex:
+        by_type: dict[tuple[str, str], list[ObservedResource]] = {}
+        by_prefix: dict[_Group, list[ObservedResource]] = {}
+        by_owner: dict[_Group, list[ObservedResource]] = {}
+        by_endpoint: dict[_Group, list[ObservedResource]] = {}
+        by_resource_id: dict[tuple[str, str], list[ObservedResource]] = {}
+        job_types = set(JOB_OBSERVED_TYPES.values())
+        for r in observed.resources:
+            type_ = r.type.value
+            by_type.setdefault((r.region, type_), []).append(r)
+            if r.type in job_types and (prefix := generated_prefix(r.name)) is not None:
+                by_prefix.setdefault((r.region, type_, prefix), []).append(r)
+            if r.tags and (owner := r.tags.get(kinds.TAG_ADDRESS)):
+                by_owner.setdefault((r.region, type_, owner), []).append(r)
+            if r.type in (ObservedType.SCALABLE_TARGET, ObservedType.SCALING_POLICY):
+                rid = r.name if r.type is ObservedType.SCALABLE_TARGET else str(r.details.get("ResourceId", ""))
+                parts = rid.split("/")
+                if len(parts) == 4 and parts[0] == "endpoint" and parts[2] == "variant":
+                    by_endpoint.setdefault((r.region, type_, parts[1]), []).append(r)
+                if r.type is ObservedType.SCALING_POLICY:
+                    by_resource_id.setdefault((r.region, rid), []).append(r)
+        errors: dict[str, list[Issue]] = {}
+        for issue in observed.errors:
+            if issue.address:
+                errors.setdefault(issue.address, []).append(issue)
+
+        def frozen(groups: Mapping[Any, list[Any]]) -> dict[Any, tuple[Any, ...]]:
+            return {key: tuple(items) for key, items in groups.items()}
+
+        return cls(
+            by_type=frozen(by_type),
+            by_prefix=frozen(by_prefix),
+            by_owner=frozen(by_owner),
+            by_endpoint=frozen(by_endpoint),
+            by_resource_id=frozen(by_resource_id),
+            errors_by_address=frozen(errors),
+        )
+
+
 @dataclass(kw_only=True)
 class Context:
+    """One planning pass: inputs, the observed index, what was consulted, and per-pass memos.
+
+    Planners read observed state only through :meth:`get` and the group readers (:meth:`scan`,
+    :meth:`with_prefix`, :meth:`owned_by`, :meth:`on_endpoint`, :meth:`policies_on`), which record
+    what they return in ``consulted``; maps derived from the desired specs are built once per pass
+    with :meth:`once`. Together they keep a pass linear in the number of resources.
+    """
+
     observed: ObservedState
     options: PlanOptions
     incomplete: bool
     desired: tuple[DesiredResource, ...]
     consulted: dict[tuple[str, str, str], ObservedResource] = field(default_factory=dict)
     memo: dict[tuple[str, str], object] = field(default_factory=dict)  # per-pass results shared by planners
+    index: ObservedIndex = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = ObservedIndex.build(self.observed)
 
     def region(self, res: DesiredResource) -> str:
         return res.region or self.options.default_region
+
+    def once(self, key: str, build: Callable[[], _T]) -> _T:
+        """``build()`` the first time a pass asks for ``key`` (a map derived from the desired specs)."""
+        memo_key = ("once", key)
+        if memo_key not in self.memo:
+            self.memo[memo_key] = build()
+        return self.memo[memo_key]  # type: ignore[return-value]
 
     def get(self, region: str, type_: ObservedType, name: str) -> ObservedResource | None:
         found = self.observed.get(region, type_, name)
@@ -71,16 +165,36 @@ class Context:
             self.consulted[found.key] = found
         return found
 
-    def scan(self, region: str, type_: ObservedType, keep: Callable[[ObservedResource], bool]) -> list[ObservedResource]:
-        found = [r for r in self.observed.of_type(region, type_) if keep(r)]
+    def _kept(self, group: Iterable[ObservedResource], keep: _Keep) -> list[ObservedResource]:
+        found = [r for r in group if keep(r)]
         for r in found:
             self.consulted[r.key] = r
         return found
 
+    def scan(self, region: str, type_: ObservedType, keep: _Keep) -> list[ObservedResource]:
+        """Every resource of ``type_`` in ``region`` that ``keep`` accepts (a whole-type scan: once per
+        pass or region, never per resource — use the narrower readers below for that)."""
+        return self._kept(self.index.by_type.get((region, type_.value), ()), keep)
+
+    def with_prefix(self, region: str, type_: ObservedType, prefix: str, keep: _Keep = _everything) -> list[ObservedResource]:
+        """Jobs of ``type_`` whose generated name is ``<prefix>-<8 hex>``."""
+        return self._kept(self.index.by_prefix.get((region, type_.value, prefix), ()), keep)
+
+    def owned_by(self, region: str, type_: ObservedType, address: str, keep: _Keep = _everything) -> list[ObservedResource]:
+        """Resources of ``type_`` whose ``gitops-sm/address`` tag is ``address`` (tags read)."""
+        return self._kept(self.index.by_owner.get((region, type_.value, address), ()), keep)
+
+    def on_endpoint(self, region: str, type_: ObservedType, endpoint: str, keep: _Keep = _everything) -> list[ObservedResource]:
+        """Scalable targets or scaling policies of ``endpoint``'s variants."""
+        return self._kept(self.index.by_endpoint.get((region, type_.value, endpoint), ()), keep)
+
+    def policies_on(self, region: str, resource_id: str) -> list[ObservedResource]:
+        """The observed scaling policies of one resource ID."""
+        return self._kept(self.index.by_resource_id.get((region, resource_id), ()), _everything)
+
     def read_error(self, res: DesiredResource, region: str, types: Iterable[ObservedType]) -> str | None:
-        for issue in self.observed.errors:
-            if issue.address == str(res.address):
-                return issue.message
+        for issue in self.index.errors_by_address.get(str(res.address), ()):
+            return issue.message
         for type_ in types:
             # Models and configs are described by name, never listed: for them only an error counts.
             if type_ not in _DESCRIBED_BY_NAME and not self.observed.was_listed(region, type_):
@@ -199,15 +313,23 @@ def without_tags(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def endpoint_providers(ctx: Context) -> dict[tuple[str, str], str]:
     """(region, endpoint name) -> address of the desired resource that creates that endpoint."""
-    out: dict[tuple[str, str], str] = {}
-    for res in ctx.desired:
-        if res.kind in (Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT):
-            out[(ctx.region(res), res.names["endpoint"])] = str(res.address)
-    return out
+
+    def build() -> dict[tuple[str, str], str]:
+        out: dict[tuple[str, str], str] = {}
+        for res in ctx.desired:
+            if res.kind in (Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT):
+                out[(ctx.region(res), res.names["endpoint"])] = str(res.address)
+        return out
+
+    return ctx.once("endpoint_providers", build)
 
 
 def name_providers(ctx: Context, kind: Kind, role: str) -> dict[tuple[str, str], str]:
-    return {(ctx.region(r), r.names[role]): str(r.address) for r in ctx.desired if r.kind is kind and role in r.names}
+    """(region, SageMaker name) -> address of the desired ``kind`` resource that names it as ``role``."""
+    return ctx.once(
+        f"name_providers:{kind.value}:{role}",
+        lambda: {(ctx.region(r), r.names[role]): str(r.address) for r in ctx.desired if r.kind is kind and role in r.names},
+    )
 
 
 def references(ctx: Context, res: DesiredResource, region: str) -> list[str]:

@@ -336,19 +336,23 @@ def _config_drift(ctx: Context, res: DesiredResource, region: str, ro: Rollout) 
     return not is_ours(obs_config) or tags_of(obs_config).get(kinds.TAG_ADDRESS) != str(res.address)
 
 
-def referenced_names(ctx: Context) -> set[str]:
+def referenced_names(ctx: Context) -> frozenset[str]:
     """Every Model / EndpointConfig name some desired resource names or mentions in a request."""
-    out: set[str] = set()
-    for res in ctx.desired:
-        out.update(res.names.values())
-        for request in res.requests:
-            for key in ("ModelName", "EndpointConfigName"):
-                if isinstance(request.params.get(key), str):
-                    out.add(request.params[key])
-            for variant in request.params.get("ProductionVariants") or ():
-                if isinstance(variant, Mapping) and isinstance(variant.get("ModelName"), str):
-                    out.add(variant["ModelName"])
-    return out
+
+    def build() -> frozenset[str]:
+        out: set[str] = set()
+        for res in ctx.desired:
+            out.update(res.names.values())
+            for request in res.requests:
+                for key in ("ModelName", "EndpointConfigName"):
+                    if isinstance(request.params.get(key), str):
+                        out.add(request.params[key])
+                for variant in request.params.get("ProductionVariants") or ():
+                    if isinstance(variant, Mapping) and isinstance(variant.get("ModelName"), str):
+                        out.add(variant["ModelName"])
+        return frozenset(out)
+
+    return ctx.once("referenced_names", build)
 
 
 def _garbage(ctx: Context, res: DesiredResource, region: str, ro: Rollout) -> tuple[list[Step], str]:
@@ -360,7 +364,7 @@ def _garbage(ctx: Context, res: DesiredResource, region: str, ro: Rollout) -> tu
     if ctx.incomplete or res.kind is not Kind.HOSTING_DEPLOYMENT or not ro.in_service or ro.observed is None:
         return [], ""
     address = str(res.address)
-    keep = referenced_names(ctx) | {n for n in (ro.current_config, ro.desired_config) if n}
+    keep = set(referenced_names(ctx)) | {n for n in (ro.current_config, ro.desired_config) if n}
     pending = ro.observed.details.get("PendingEndpointConfigName")
     if pending:
         keep.add(str(pending))
@@ -373,8 +377,8 @@ def _garbage(ctx: Context, res: DesiredResource, region: str, ro: Rollout) -> tu
     def ours_unused(obs: ObservedResource) -> bool:
         return obs.name not in keep and is_ours(obs) and tags_of(obs).get(kinds.TAG_ADDRESS) == address
 
-    configs = sorted(ctx.scan(region, ObservedType.ENDPOINT_CONFIG, ours_unused), key=lambda o: o.name)
-    models = sorted(ctx.scan(region, ObservedType.MODEL, ours_unused), key=lambda o: o.name)
+    configs = sorted(ctx.owned_by(region, ObservedType.ENDPOINT_CONFIG, address, ours_unused), key=lambda o: o.name)
+    models = sorted(ctx.owned_by(region, ObservedType.MODEL, address, ours_unused), key=lambda o: o.name)
     steps = [call(res, region, kinds.SAGEMAKER, "DeleteEndpointConfig", c.name, EndpointConfigName=c.name) for c in configs]
     steps += [call(res, region, kinds.SAGEMAKER, "DeleteModel", m.name, ModelName=m.name) for m in models]
     parts = []

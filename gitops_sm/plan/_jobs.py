@@ -145,12 +145,12 @@ def _previous_jobs(
         return []
 
     def belongs(obs: ObservedResource) -> bool:
-        if obs.name == name or generated_prefix(obs.name) != prefix:
+        if obs.name == name:
             return False
         if obs.tags is None:
             return True  # a terminal job whose tags were not read: history, reported but never touched
         return is_ours(obs) and tags_of(obs).get(kinds.TAG_ADDRESS) == str(res.address)
 
-    return ctx.scan(region, type_, belongs)
+    return ctx.with_prefix(region, type_, prefix, belongs)
 
 

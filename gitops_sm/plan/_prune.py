@@ -99,7 +99,7 @@ def _hosting(ctx: Context, region: str, desired: set[str]) -> list[ResourceChang
 
     # Configs and models: only once no endpoint of their address exists and no running endpoint uses them.
     live_owners = {tags_of(e).get(kinds.TAG_ADDRESS) for e in ctx.scan(region, ObservedType.ENDPOINT, is_ours)}
-    in_use = referenced_names(ctx)
+    in_use = set(referenced_names(ctx))
     for obs in ctx.observed.of_type(region, ObservedType.ENDPOINT):
         if obs.details.get("EndpointConfigName"):
             in_use.add(str(obs.details["EndpointConfigName"]))

@@ -95,21 +95,41 @@ class Rollout:
 
 def endpoint_resources(ctx: Context) -> dict[tuple[str, str], DesiredResource]:
     """(region, endpoint name) -> the HostingDeployment / ACK Endpoint spec that runs it."""
-    return {
-        (ctx.region(r), r.names["endpoint"]): r
-        for r in ctx.desired
-        if r.kind in (Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT) and "endpoint" in r.names
-    }
+    return ctx.once(
+        "endpoint_resources",
+        lambda: {
+            (ctx.region(r), r.names["endpoint"]): r
+            for r in ctx.desired
+            if r.kind in (Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT) and "endpoint" in r.names
+        },
+    )
 
 
 def declared_autoscaling(ctx: Context) -> dict[tuple[str, str], DesiredResource]:
     """(region, resource ID) -> the autoscaling spec that declares it."""
-    out: dict[tuple[str, str], DesiredResource] = {}
-    for res in ctx.desired:
-        if res.kind in (Kind.HOSTING_AUTOSCALING_POLICY, Kind.SCALABLE_TARGET, Kind.SCALING_POLICY):
-            for unit in scaling_units(res):
-                out.setdefault((ctx.region(res), unit.resource_id), res)
-    return out
+
+    def build() -> dict[tuple[str, str], DesiredResource]:
+        out: dict[tuple[str, str], DesiredResource] = {}
+        for res in ctx.desired:
+            if res.kind in (Kind.HOSTING_AUTOSCALING_POLICY, Kind.SCALABLE_TARGET, Kind.SCALING_POLICY):
+                for unit in scaling_units(res):
+                    out.setdefault((ctx.region(res), unit.resource_id), res)
+        return out
+
+    return ctx.once("declared_autoscaling", build)
+
+
+def _config_specs(ctx: Context) -> dict[tuple[str, str], DesiredResource]:
+    """(region, endpoint config name) -> the first ACK EndpointConfig spec of that name."""
+
+    def build() -> dict[tuple[str, str], DesiredResource]:
+        out: dict[tuple[str, str], DesiredResource] = {}
+        for other in ctx.desired:
+            if other.kind is Kind.ENDPOINT_CONFIG and "endpoint_config" in other.names:
+                out.setdefault((ctx.region(other), other.names["endpoint_config"]), other)
+        return out
+
+    return ctx.once("config_specs", build)
 
 
 def resource_id(endpoint: str, variant: str) -> str:
@@ -128,9 +148,8 @@ def desired_config_params(ctx: Context, res: DesiredResource, region: str) -> Ma
     if res.kind is Kind.HOSTING_DEPLOYMENT:
         return next(r.params for r in res.requests if r.operation == "CreateEndpointConfig")
     name = desired_config_name(res)
-    for other in ctx.desired:
-        if other.kind is Kind.ENDPOINT_CONFIG and ctx.region(other) == region and other.names.get("endpoint_config") == name:
-            return other.requests[0].params
+    if (other := _config_specs(ctx).get((region, name))) is not None:
+        return other.requests[0].params
     obs = ctx.get(region, ObservedType.ENDPOINT_CONFIG, name)
     if obs is not None and obs.details.get("ProductionVariants") is not None:
         return {"ProductionVariants": obs.details["ProductionVariants"]}
@@ -168,8 +187,8 @@ def _autoscaled(ctx: Context, region: str, endpoint: str) -> dict[str, Autoscale
     declared = declared_autoscaling(ctx)
     found: dict[str, Autoscaled] = {}
     prefix = f"endpoint/{endpoint}/variant/"
-    targets = ctx.scan(region, ObservedType.SCALABLE_TARGET, lambda t: t.name.startswith(prefix))
-    policies = ctx.scan(region, ObservedType.SCALING_POLICY, lambda p: p.name.startswith(prefix))
+    targets = ctx.on_endpoint(region, ObservedType.SCALABLE_TARGET, endpoint, lambda t: t.name.startswith(prefix))
+    policies = ctx.on_endpoint(region, ObservedType.SCALING_POLICY, endpoint, lambda p: p.name.startswith(prefix))
     for target in targets:
         parsed = variant_of(target.name)
         if parsed is None or parsed[0] != endpoint:

@@ -10,7 +10,7 @@ the exact API calls apply makes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 
 from gitops_sm.kinds import Kind
@@ -67,11 +67,16 @@ def plan(*, load: LoadResult, observed: ObservedState, options: PlanOptions, com
     explained = {(e.address, e.message) for e in errors}
     explained |= {(c.address, c.reason) for c in ordered if Action.ERROR in c.actions}
     sources = {str(r.address): r.source for r in load.resources}
+    error_reasons: dict[str, list[str]] = {}
+    for c in ordered:
+        if Action.ERROR in c.actions:
+            error_reasons.setdefault(c.address, []).append(c.reason)
     errors.extend(
         # A read error about a resource is located at its spec (file:line), not "<unknown>".
         replace(i, source=sources.get(i.address or "")) if i.source is None and i.address in sources else i
         for i in observed.errors
-        if (i.address, i.message) not in explained and not (i.address and _mentions(ordered, i.address, i.message))
+        if (i.address, i.message) not in explained
+        and not (i.address and any(i.message in reason for reason in error_reasons.get(i.address, ())))
     )
     return Plan(
         source=PlanSource(path=load.root, commit=commit, specs_digest=load.specs_digest),
@@ -130,11 +135,6 @@ def _name_collisions(ctx: Context) -> dict[str, str]:
                 f"the {type_} {name!r} in {region} is also claimed by {others}; give each spec its own name",
             )
     return out
-
-
-def _mentions(changes: Sequence[ResourceChange], address: str, message: str) -> bool:
-    """Whether an error change of ``address`` already carries the observation error ``message``."""
-    return any(c.address == address and Action.ERROR in c.actions and message in c.reason for c in changes)
 
 
 def _plan_one(ctx: Context, res: DesiredResource) -> ResourceChange:
