@@ -25,7 +25,7 @@ import datetime as dt
 import hashlib
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -248,11 +248,31 @@ def _plan_once(
 
 
 def _mutation_rests_on_ledger(planned: _Planned) -> bool:
-    """Whether a change with steps names a resource whose state came from the ledger, not AWS."""
+    """Whether a change with steps touches a resource whose state came from the ledger, not AWS:
+    one it names, the endpoint of an autoscaling resource ID it names, or one a change it depends
+    on names."""
     recorded = {r.name for r in planned.observed.resources if r.volatile.get(FROM_LEDGER)}
-    return any(
-        change.steps and recorded.intersection(change.names.values()) for change in planned.plan.resource_changes
-    )
+    if not recorded:
+        return False
+    names_of = {c.address: _touched_names(c.names.values()) for c in planned.plan.resource_changes}
+    for change in planned.plan.resource_changes:
+        if not change.steps:
+            continue
+        touched = set(names_of[change.address])
+        for dependency in change.depends_on:
+            touched |= names_of.get(dependency, set())
+        if touched & recorded:
+            return True
+    return False
+
+
+def _touched_names(names: Iterable[str]) -> set[str]:
+    touched = set(names)
+    for name in names:
+        parts = name.split("/")
+        if len(parts) >= 2 and parts[0] == "endpoint":  # autoscaling ResourceId endpoint/<name>/variant/<v>
+            touched.add(parts[1])
+    return touched
 
 
 @contextmanager
@@ -342,8 +362,11 @@ def _run_locked(
         before = clients.counter.total
 
         def plan_safely(round_: int) -> _Planned:
+            nonlocal ledger
             planned = _plan_once(spec_root=spec_root, settings=settings, clients=clients, ledger=ledger, commit=commit,
                                  cluster=cluster)
+            if ledger is not None:  # the next round of this pass need not read again what this one read
+                ledger = ledger.extended(load=planned.load, observed=planned.observed, default_region=planned.region)
             if ledger is not None and planned.plan.has_changes and _mutation_rests_on_ledger(planned):
                 emit(PassEvent(event="ledger", message="a planned change touches recorded state: reading it from AWS again"))
                 planned = _plan_once(spec_root=spec_root, settings=settings, clients=clients,

@@ -99,3 +99,18 @@ def test_recorded_endpoint_state_is_read_again_before_a_mutation(aws_env: Sandbo
     assert result.calls_by_operation.get("ListTags", 0) >= 1  # ownership read again, not taken from git
     assert "DescribeTrainingJob" not in result.calls_by_operation  # the finished job still costs nothing
     assert result.apply is not None and result.apply.ok
+
+
+def test_autoscaling_is_never_put_on_an_endpoint_known_only_from_the_ledger(aws_env: SandboxServer, tmp_path: Path) -> None:
+    from tests.manifests import hosting_autoscaling_policy
+
+    bare = make_remote(tmp_path, HOSTING)
+    run_pass(bare)
+    hap = hosting_autoscaling_policy("scoring-hap", endpoint="scoring", region="us-east-1")
+    push_files(bare, tmp_path / "dev", {"hosting/hap.yaml": hap}, message="autoscale it")
+
+    result, events, _ = run_pass(bare)
+
+    assert any("reading it from AWS again" in e.message for e in events if e.event == "ledger")
+    assert result.calls_by_operation.get("DescribeEndpoint", 0) >= 1
+    assert result.calls_by_operation.get("RegisterScalableTarget") == 1

@@ -57,6 +57,7 @@ def test_first_pass_makes_one_status_commit_and_a_second_pass_none(aws_env: Sand
     assert [r["resource_id"] for r in hap["autoscaling"]] == ["endpoint/scoring/variant/AllTraffic"]
     assert hap["autoscaling"][0]["policy_arn"]
     assert any(e.event == "step" and e.request_id for e in events)  # AWS request ids reach the log
+    assert first.calls_by_operation["DescribeTrainingJob"] == 1  # read once after its create, not once per round
 
     second, events, _ = run_pass(bare)
 

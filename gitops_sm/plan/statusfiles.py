@@ -143,6 +143,16 @@ class StatusLedger:
     def __len__(self) -> int:
         return len(self._jobs) + len(self._observed)
 
+    def extended(self, *, load: LoadResult, observed: ObservedState, default_region: str) -> StatusLedger:
+        """This ledger plus what ``observed`` (a later observation of the same pass) would record,
+        so the pass's next observation does not read again what it just read."""
+        more = StatusLedger()
+        more._jobs = dict(self._jobs)
+        more._observed = dict(self._observed)
+        for res in load.resources:
+            more._add(ledger_entries(res, observed, region=res.region or default_region))
+        return more
+
     def terminal_status(self, *, region: str, kind: Kind, name: str, spec_hash: str) -> str | None:
         record = self._jobs.get((region, JOB_OBSERVED_TYPES[kind].value, name))
         if record is None or record.spec_hash != spec_hash:
