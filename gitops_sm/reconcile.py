@@ -37,10 +37,11 @@ from gitops_sm.awsclients import ClientFactory
 from gitops_sm.errors import ConfigError, GitopsSmError
 from gitops_sm.execute import ApplyResult, ExecEvent, ExecEventKind, Outcome
 from gitops_sm.gitrepo import Checkout, GitAuth, Identity
-from gitops_sm.model import Action, JsonDict, LoadResult, ObservedState, Plan
+from gitops_sm.model import Action, JsonDict, LoadResult, ObservedResource, ObservedState, Plan
 from gitops_sm.observe import FROM_LEDGER, Ledger, Reads, observe
 from gitops_sm.plan.status import STATUS_DIR, build_status
 from gitops_sm.plan.statusfiles import (
+    LEDGER_USED,
     StatusLedger,
     TerminalJobsLedger,
     build_status_files,
@@ -361,16 +362,19 @@ def _run_locked(
         ledger = StatusLedger(docs.values()) if options.use_ledger else None
         before = clients.counter.total
 
+        described: dict[tuple[str, str, str], ObservedResource] = {}  # jobs read from AWS in this pass
+
         def plan_safely(round_: int) -> _Planned:
             nonlocal ledger
             planned = _plan_once(spec_root=spec_root, settings=settings, clients=clients, ledger=ledger, commit=commit,
                                  cluster=cluster)
-            if ledger is not None:  # the next round of this pass need not read again what this one read
-                ledger = ledger.extended(load=planned.load, observed=planned.observed, default_region=planned.region)
             if ledger is not None and planned.plan.has_changes and _mutation_rests_on_ledger(planned):
                 emit(PassEvent(event="ledger", message="a planned change touches recorded state: reading it from AWS again"))
                 planned = _plan_once(spec_root=spec_root, settings=settings, clients=clients,
                                      ledger=TerminalJobsLedger(ledger), commit=commit, cluster=cluster)
+            described.update({r.key: r for r in planned.observed.resources if LEDGER_USED not in r.details})
+            if ledger is not None:  # the next round of this pass need not read again what this one read
+                ledger = ledger.extended(load=planned.load, observed=planned.observed, default_region=planned.region)
             _emit_plan(planned.plan, emit, round_=round_)
             return planned
 
@@ -387,7 +391,11 @@ def _run_locked(
             planned = plan_safely(len(rounds) + 1)
             if not applied_now.ok:
                 break
-        final = planned.observed
+        # A job this pass described in an earlier round and skipped in the last: report what was read.
+        final = replace(planned.observed, resources=tuple(
+            described.get(r.key, r) if LEDGER_USED in r.details and described.get(r.key, r).status == r.status else r
+            for r in planned.observed.resources
+        ))
         result = ApplyResult(changes=tuple(c for _, r in rounds for c in r.changes)) if rounds else None
         report = build_status(load=planned.load, observed=final, default_region=planned.region)
         applied: dict[str, dict[str, Any]] = {}

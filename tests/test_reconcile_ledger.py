@@ -58,6 +58,7 @@ def test_steady_state_pass_over_finished_jobs_and_a_settled_endpoint_reads_no_re
     without, _, _ = run_pass(bare, use_ledger=False)
     assert _actions(without) == _actions(steady)
     assert _per_resource_reads(dict(without.calls_by_operation)).get("DescribeTrainingJob") == 2
+    assert without.status_commit is None  # what was read from AWS says exactly what the ledger said
 
 
 def test_a_corrupted_or_lying_status_file_changes_no_action_and_is_repaired(aws_env: SandboxServer, tmp_path: Path) -> None:
