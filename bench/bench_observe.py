@@ -1,31 +1,36 @@
-"""Benchmark: AWS calls and wall time of one steady-state observe pass (design §10).
+"""Benchmark: AWS calls and wall time of a steady-state ``gitops-sm plan`` and its planner (design §10).
 
-Target: a steady-state pass over the design's 1,000 resources (800 training jobs, 100 processing
-jobs, 50 endpoints with autoscaling) makes about 20 AWS calls, against 1,150 for a
-describe-everything pass, and grows with pages (n/100), not with n.
+Targets, at the design's 1,000 resources (800 training jobs, 100 processing jobs, 50 endpoints with
+autoscaling) and at 10x that: a ``plan`` without a ledger (a CI plan) costs at most 0.1x the
+describe-everything pass (design arithmetic: 1,150 calls per 1,000 resources, so <= 115), growing
+with endpoints and List pages, not with jobs; the pure planner phase at 10x the resources takes at
+most 12x its time. With a ledger of recorded state: only List/Describe-all pages (about 20).
 
-What it does, all in one process against the loopback simulator (``gitops_sm.sandbox``, instant
-timing, real HTTP):
+Per scale (``--scales 1,10``: the counts times each factor), in one process:
 
 1. generates the specs of that steady state from ``examples/repo`` (``_common.py``: v1 and ACK
    training and processing jobs, v1 HostingDeployments of two variants each with a
    HostingAutoscalingPolicy), loads them with ``load_specs``;
-2. seeds the simulator the way gitops-sm itself would: observe -> plan -> ``execute`` until the
-   plan holds no change (jobs finish and endpoints are InService at once), so every resource
-   carries our tags and spec hash;
-3. measures ``observe`` in three regimes, planning each result to check it is still the steady
-   state (every change a no-op):
-   * ``no ledger``            what a first pass (or one without a ledger) costs;
-   * ``ledger: terminal jobs`` an in-memory ledger built from the first pass knows which jobs
-     ended for their spec hash: those cost no call;
-   * ``ledger: recorded state`` the ledger also returns what was read about endpoints, configs
-     and models whose List summary is unchanged: no Describe/ListTags for them either;
+2. seeds the simulator with gitops-sm's own passes (observe -> plan -> ``execute`` until nothing
+   is pending) against moto **in-process** and caches the seeded state (``_seed.py``): 10,000
+   resources through the HTTP server would take most of an hour;
+3. starts the loopback simulator on those backends (``gitops_sm.sandbox``, instant timing, real
+   HTTP) and measures, each with a fresh counting client factory and each planned to check it is
+   still the steady state (every change a no-op):
+   * ``plan (no ledger)``      ``app.plan_pass``, what ``gitops-sm plan`` does: load, observe,
+     plan, and the ownership reads of anything the plan would modify;
+   * ``observe: no ledger``    the observation alone;
+   * ``observe: ledger, terminal jobs`` / ``recorded state``  with an in-memory ledger built from
+     the first pass (the seams ``reconcile``'s status files implement);
+   * the **planner phase**: the pure ``plan()`` over the plan pass's observed state, best of
+     ``--repeat``;
 4. and a describe-everything baseline in the same run: for every AWS resource the specs name,
    one Describe, plus ListTags for each SageMaker one (what a naive reconciler does), performed
    for real to count and time it.
 
-    python bench/bench_observe.py                               # 800 / 100 / 50
-    python bench/bench_observe.py --training 80 --processing 10 --endpoints 5 --json
+    python bench/bench_observe.py                                   # 800 / 100 / 50 at 1x and 10x
+    python bench/bench_observe.py --scales 1 --json
+    python bench/bench_observe.py --training 80 --processing 10 --endpoints 5 --scales 1,2 --no-cache
 
 Wall times include the simulator, which answers in the same process (moto); the call counts are
 the figures that carry over to AWS.
@@ -45,14 +50,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common
+import _seed
 
+from gitops_sm import app
 from gitops_sm.awsclients import ClientFactory
-from gitops_sm.execute import execute
 from gitops_sm.kinds import AUTOSCALING, JOB_KINDS, SAGEMAKER, TAG_SPEC_HASH, TERMINAL_JOB_STATUSES, Kind
 from gitops_sm.model import Action, DesiredResource, LoadResult, ObservedResource, ObservedState, ObservedType
 from gitops_sm.observe import LIST_SUMMARY, observe
 from gitops_sm.plan import PlanOptions, plan
-from gitops_sm.sandbox import configure_timing, start_server
+from gitops_sm.sandbox import configure_timing, reset, start_server
 from gitops_sm.specs import load_specs
 
 REGION = "us-east-1"
@@ -60,7 +66,6 @@ DESIGN_TARGET_CALLS = 20  # "about 20 AWS calls" for the design's 1,000 resource
 DESIGN_NAIVE_CALLS = 1_150
 LIST_PAGE_SIZE = 100
 AUTOSCALING_PAGE_SIZE = 50
-MAX_SEED_PASSES = 6
 
 _JOB_TYPES = {
     Kind.TRAINING_JOB: ObservedType.TRAINING_JOB,
@@ -191,27 +196,6 @@ def measured_pass(
     )
 
 
-def seed(*, loaded: LoadResult, url: str) -> tuple[int, int, float]:
-    """Create the steady state through gitops-sm's own observe -> plan -> execute; returns
-    (passes, mutating calls, seconds)."""
-    started = time.perf_counter()
-    mutating = 0
-    for attempt in range(1, MAX_SEED_PASSES + 1):
-        clients = _clients(url)
-        observed = observe(desired=loaded.resources, clients=clients, default_region=REGION)
-        the_plan = plan(load=loaded, observed=observed, options=PlanOptions(default_region=REGION))
-        if the_plan.errors:
-            raise SystemExit(f"bench: seeding plan has errors, e.g. {the_plan.errors[0]}")
-        if not any(c.is_change or Action.WAIT in c.actions for c in the_plan.resource_changes):
-            return attempt, mutating, time.perf_counter() - started
-        result = execute(the_plan, clients=clients)
-        if not result.ok:
-            failed = result.failed[0]
-            raise SystemExit(f"bench: seeding failed at {failed.address}: {failed.to_dict()}")
-        mutating += result.mutating_calls
-    raise SystemExit(f"bench: the simulator did not reach a steady state in {MAX_SEED_PASSES} passes")
-
-
 # --------------------------------------------------------------------------- the naive baseline
 
 
@@ -295,20 +279,143 @@ def expected_page_calls(loaded: LoadResult) -> int:
     return pages
 
 
+def measured_plan(*, spec_root: Path, url: str) -> tuple[PassResult, ObservedState, LoadResult]:
+    """One ``gitops-sm plan`` pass as the CLI makes it (``app.plan_pass``: load, observe, plan, and
+    the ownership reads of whatever the plan would modify), with a fresh counting factory."""
+    clients = _clients(url)
+    started = time.perf_counter()
+    outcome = app.plan_pass(spec_root=spec_root, settings=app.Settings(region=REGION, endpoint_url=url), clients=clients)
+    wall = time.perf_counter() - started
+    changes = outcome.plan.resource_changes
+    no_ops = sum(1 for change in changes if change.actions == (Action.NOOP,))
+    result = PassResult(
+        label="plan (no ledger)",
+        calls=clients.counter.total,
+        attempts=clients.counter.attempts,
+        by_operation=clients.counter.by_operation(),
+        wall_seconds=wall,
+        resources=len(outcome.observed.resources),
+        read_errors=len(outcome.observed.errors),
+        no_ops=no_ops,
+        other_changes=len(changes) - no_ops,
+    )
+    return result, outcome.observed, outcome.load
+
+
+def planner_phase(*, loaded: LoadResult, observed: ObservedState, repeat: int) -> float:
+    """Best wall time of the pure ``plan()`` over one pass's observed state."""
+    best = float("inf")
+    for _ in range(max(1, repeat)):
+        started = time.perf_counter()
+        plan(load=loaded, observed=observed, options=PlanOptions(default_region=REGION))
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def run_scale(
+    *, scale: int, training: int, processing: int, endpoints: int, cache_dir: Path | None, repeat: int, say: Any
+) -> dict[str, Any]:
+    """Seed one scale of the steady state and measure every pass of it."""
+    counts = {"training": training * scale, "processing": processing * scale, "endpoints": endpoints * scale}
+    with tempfile.TemporaryDirectory(prefix="gitops-sm-bench-observe-") as tmp:
+        labels = _common.steady_state_labels(**counts)
+        spec_root = Path(tmp) / "specs"
+        tree = _common.write_tree(spec_root, labels=labels, files=max(1, len(labels) // 10))
+        loaded = load_specs(spec_root)
+        if loaded.issues:
+            raise SystemExit(f"bench: generated specs have issues, e.g. {loaded.issues[0]}")
+        say(
+            f"\n== {len(loaded.resources):,} resources: {counts['training']} training jobs, {counts['processing']} "
+            f"processing jobs, {counts['endpoints']} endpoints with autoscaling ({tree.documents} documents)"
+        )
+        reset()
+        seeded = _seed.seed(loaded=loaded, region=REGION, cache_dir=cache_dir)
+        say(
+            f"seeded in-process {'from the cache ' + str(seeded.state_file) if seeded.from_cache else ''}"
+            f"{'' if seeded.from_cache else f'with {seeded.mutating_calls} mutating calls in {seeded.apply_passes} apply passes'}"
+            f" ({seeded.seconds:.0f}s); measuring over HTTP ..."
+        )
+        with start_server() as server:
+            configure_timing(job_seconds=0, endpoint_seconds=0)
+            planned, plan_state, plan_load = measured_plan(spec_root=spec_root, url=server.url)
+            say(f"  {planned.label}: {planned.calls:,} calls, {planned.wall_seconds:.1f}s")
+            phase = planner_phase(loaded=plan_load, observed=plan_state, repeat=repeat)
+            say(f"  planner phase: {phase:.3f}s (best of {repeat})")
+            first, first_state = measured_pass("observe: no ledger", loaded=loaded, url=server.url)
+            terminal, _ = measured_pass(
+                "observe: ledger, terminal jobs", loaded=loaded, url=server.url, ledger=MemoryLedger(first_state)
+            )
+            recorded, _ = measured_pass(
+                "observe: ledger, recorded state", loaded=loaded, url=server.url,
+                ledger=MemoryLedgerWithState(first_state),
+            )
+            for r in (first, terminal, recorded):
+                say(f"  {r.label}: {r.calls:,} calls, {r.wall_seconds:.1f}s")
+            naive = describe_everything(loaded=loaded, url=server.url)
+            say(f"  {naive.label}: {naive.calls:,} calls, {naive.wall_seconds:.1f}s")
+    regimes = [planned, first, terminal, recorded]
+    design_naive = DESIGN_NAIVE_CALLS * len(loaded.resources) / 1000  # the design's 1,150 per 1,000
+    return {
+        "scale": scale,
+        "steady_state": {
+            "training_jobs": counts["training"],
+            "processing_jobs": counts["processing"],
+            "endpoints_with_autoscaling": counts["endpoints"],
+            "documents": tree.documents,
+            "desired_resources": len(loaded.resources),
+        },
+        "seed": {
+            "from_cache": seeded.from_cache,
+            "apply_passes": seeded.apply_passes,
+            "mutating_calls": seeded.mutating_calls,
+            "seconds": round(seeded.seconds, 1),
+        },
+        "regimes": {r.label: r.as_dict() for r in regimes},
+        "baseline": naive.as_dict(),
+        "planner_phase_seconds": round(phase, 4),
+        "plans_are_steady_state": all(r.other_changes == 0 and r.read_errors == 0 for r in regimes),
+        "page_calls_expected": expected_page_calls(loaded),
+        "plan_vs_baseline": planned.calls / naive.calls,
+        "plan_vs_design_baseline": planned.calls / design_naive,
+        "target": {
+            "plan_calls_at_most": PLAN_TARGET_RATIO * design_naive,
+            "verdict": "PASS" if planned.calls <= PLAN_TARGET_RATIO * design_naive else "OVER",
+            "recorded_state_verdict": (
+                "PASS"
+                if recorded.calls == recorded.page_calls
+                and recorded.calls <= max(DESIGN_TARGET_CALLS * scale, expected_page_calls(loaded))
+                else "OVER"
+            ),
+        },
+        "_results": (regimes, naive),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--training", type=int, default=800, help="training jobs (default 800)")
-    parser.add_argument("--processing", type=int, default=100, help="processing jobs (default 100)")
+    parser.add_argument("--training", type=int, default=800, help="training jobs at scale 1 (default 800)")
+    parser.add_argument("--processing", type=int, default=100, help="processing jobs at scale 1 (default 100)")
     parser.add_argument(
-        "--endpoints", type=int, default=50, help="endpoints, each with an autoscaling policy (default 50)"
+        "--endpoints", type=int, default=50, help="endpoints, each with an autoscaling policy, at scale 1 (default 50)"
     )
+    parser.add_argument("--scales", default="1,10", help="comma-separated multiples of the counts (default 1,10)")
+    parser.add_argument("--repeat", type=int, default=3, help="planner-phase runs per scale, best kept (default 3)")
+    parser.add_argument(
+        "--cache-dir", type=Path, default=_seed.DEFAULT_CACHE,
+        help=f"where seeded simulator states are kept between runs (default {_seed.DEFAULT_CACHE})",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="seed every scale afresh, keep nothing")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     args = parser.parse_args(argv)
-    if min(args.training, args.processing, args.endpoints) < 0:
-        parser.error("counts must not be negative")
+    try:
+        scales = sorted({int(part) for part in args.scales.split(",") if part.strip()})
+    except ValueError:
+        parser.error("--scales takes integers, e.g. 1,10")
+    if not scales or min(scales) < 1 or min(args.training, args.processing, args.endpoints) < 0:
+        parser.error("counts must not be negative and scales must be at least 1")
     say = (lambda *_: None) if args.json else print
 
-    with tempfile.TemporaryDirectory(prefix="gitops-sm-bench-observe-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="gitops-sm-bench-env-") as tmp:
         # Fake credentials and no ~/.aws: every call goes to the simulator.
         os.environ.update(
             AWS_ACCESS_KEY_ID="bench",
@@ -319,116 +426,101 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
             os.environ.pop(name, None)
-        labels = _common.steady_state_labels(
-            training=args.training, processing=args.processing, endpoints=args.endpoints
-        )
-        spec_root = Path(tmp) / "specs"
-        tree = _common.write_tree(spec_root, labels=labels, files=max(1, len(labels) // 10))
-        loaded = load_specs(spec_root)
-        if loaded.issues:
-            raise SystemExit(f"bench: generated specs have issues, e.g. {loaded.issues[0]}")
-
-        with start_server() as server:
-            configure_timing(job_seconds=0, endpoint_seconds=0)
-            say(
-                f"steady state: {args.training} training jobs, {args.processing} processing jobs, "
-                f"{args.endpoints} endpoints with autoscaling ({tree.documents} documents, "
-                f"{len(loaded.resources)} resources); seeding the simulator at {server.url} ..."
+        reports = [
+            run_scale(
+                scale=scale, training=args.training, processing=args.processing, endpoints=args.endpoints,
+                cache_dir=None if args.no_cache else args.cache_dir, repeat=args.repeat, say=say,
             )
-            passes, mutating, seed_seconds = seed(loaded=loaded, url=server.url)
-            say(f"seeded with {mutating} mutating calls in {passes - 1} apply passes ({seed_seconds:.0f}s)\n")
+            for scale in scales
+        ]
 
-            first, first_state = measured_pass("no ledger", loaded=loaded, url=server.url)
-            terminal, _ = measured_pass(
-                "ledger: terminal jobs", loaded=loaded, url=server.url, ledger=MemoryLedger(first_state)
-            )
-            recorded, _ = measured_pass(
-                "ledger: recorded state",
-                loaded=loaded,
-                url=server.url,
-                ledger=MemoryLedgerWithState(first_state),
-            )
-            naive = describe_everything(loaded=loaded, url=server.url)
-
-    regimes = [first, terminal, recorded]
-    expected_pages = expected_page_calls(loaded)
-    steady = all(r.other_changes == 0 and r.read_errors == 0 for r in regimes)
-    per_resource = recorded.calls - recorded.page_calls
-    verdict = (
-        "PASS" if per_resource == 0 and recorded.calls <= max(DESIGN_TARGET_CALLS, expected_pages) else "OVER"
-    )
-
+    growth = _planner_growth(reports)
     if args.json:
+        for report in reports:
+            report.pop("_results")
         _common.dump_json(
             {
                 "benchmark": "observe",
                 "machine": _common.machine(),
-                "steady_state": {
-                    "training_jobs": args.training,
-                    "processing_jobs": args.processing,
-                    "endpoints_with_autoscaling": args.endpoints,
-                    "documents": tree.documents,
-                    "desired_resources": len(loaded.resources),
-                },
-                "seed": {
-                    "apply_passes": passes - 1,
-                    "mutating_calls": mutating,
-                    "seconds": round(seed_seconds, 1),
-                },
-                "regimes": {r.label: r.as_dict() for r in regimes},
-                "baseline": naive.as_dict(),
-                "ratios_to_baseline": {r.label: r.calls / naive.calls for r in regimes},
-                "plans_are_steady_state": steady,
-                "target": {
-                    "design_calls": DESIGN_TARGET_CALLS,
-                    "design_naive_calls": DESIGN_NAIVE_CALLS,
-                    "page_calls_expected": expected_pages,
-                    "verdict": verdict,
+                "scales": reports,
+                "planner_growth": growth,
+                "targets": {
+                    "plan_calls_ratio_to_design_baseline": PLAN_TARGET_RATIO,
+                    "design_naive_calls_per_1000": DESIGN_NAIVE_CALLS,
+                    "planner_growth_factor_per_10x": PLANNER_GROWTH_TARGET,
                 },
             }
         )
         return 0
 
+    for report in reports:
+        regimes, naive = report.pop("_results")
+        print(f"\n-- {report['steady_state']['desired_resources']:,} resources")
+        _common.print_table(
+            ["pass", "AWS calls", "page calls", "per-resource", "x baseline", "wall s", "no-ops", "other"],
+            [
+                [
+                    r.label, r.calls, r.page_calls, r.calls - r.page_calls, f"{r.calls / naive.calls:.3f}",
+                    r.wall_seconds, r.no_ops if r is not naive else "-", r.other_changes if r is not naive else "-",
+                ]
+                for r in (*regimes, naive)
+            ],
+        )
+        print("\ncalls by operation:")
+        operations = sorted({op for r in (*regimes, naive) for op in r.by_operation})
+        _common.print_table(
+            ["operation", *[r.label for r in (*regimes, naive)]],
+            [[op, *[r.by_operation.get(op, 0) for r in (*regimes, naive)]] for op in operations],
+        )
+        if not report["plans_are_steady_state"]:
+            print("WARNING: a measured pass did not plan a pure steady state (see 'other' / read errors)")
+
+    print("\nsummary (design §10; describe-everything measured in the same run, the design's own figure is "
+          f"{DESIGN_NAIVE_CALLS:,} per 1,000 resources):")
     _common.print_table(
-        [
-            "pass",
-            "AWS calls",
-            "page calls",
-            "per-resource",
-            "x baseline",
-            "wall s",
-            "plan no-ops",
-            "other changes",
-        ],
+        ["resources", "plan calls", "describe-everything", "ratio", "ratio (design)", "target calls", "verdict",
+         "plan wall s", "baseline wall s", "planner phase s"],
         [
             [
-                r.label,
-                r.calls,
-                r.page_calls,
-                r.calls - r.page_calls,
-                f"{r.calls / naive.calls:.3f}",
-                r.wall_seconds,
-                r.no_ops if r is not naive else "-",
-                r.other_changes if r is not naive else "-",
+                f"{r['steady_state']['desired_resources']:,}",
+                r["regimes"]["plan (no ledger)"]["calls"],
+                r["baseline"]["calls"],
+                f"{r['plan_vs_baseline']:.3f}",
+                f"{r['plan_vs_design_baseline']:.3f}",
+                f"<= {r['target']['plan_calls_at_most']:,.0f}",
+                r["target"]["verdict"],
+                r["regimes"]["plan (no ledger)"]["wall_seconds"],
+                r["baseline"]["wall_seconds"],
+                f"{r['planner_phase_seconds']:.3f}",
             ]
-            for r in (*regimes, naive)
+            for r in reports
         ],
     )
-    print("\ncalls by operation:")
-    operations = sorted({op for r in (*regimes, naive) for op in r.by_operation})
-    _common.print_table(
-        ["operation", *[r.label for r in (*regimes, naive)]],
-        [[op, *[r.by_operation.get(op, 0) for r in (*regimes, naive)]] for op in operations],
-    )
-    print(
-        f"\ntarget (design §10): about {DESIGN_TARGET_CALLS} calls per steady-state pass (growing with pages; "
-        f"{expected_pages} List/Describe-all pages for these counts) vs {DESIGN_NAIVE_CALLS:,} describe-everything "
-        f"in the design's arithmetic ({naive.calls:,} measured here) -> {recorded.calls} calls with a ledger "
-        f"of recorded state: {verdict}"
-    )
-    if not steady:
-        print("WARNING: a measured pass did not plan a pure steady state (see 'other changes' / read errors)")
+    if growth is not None:
+        print(
+            f"\nplanner phase: x{growth['time_factor']:.1f} time for x{growth['size_factor']:.0f} resources "
+            f"(target <= x{growth['allowed_factor']:.1f}): {growth['verdict']}"
+        )
     return 0
+
+
+PLAN_TARGET_RATIO = 0.1  # a no-ledger plan costs at most 0.1x the design's describe-everything pass
+PLANNER_GROWTH_TARGET = 12.0  # planner phase at 10x the resources within 12x the time
+
+
+def _planner_growth(reports: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    if len(reports) < 2:
+        return None
+    small, large = reports[0], reports[-1]
+    size = large["steady_state"]["desired_resources"] / max(1, small["steady_state"]["desired_resources"])
+    time_factor = large["planner_phase_seconds"] / max(1e-9, small["planner_phase_seconds"])
+    allowed = PLANNER_GROWTH_TARGET * size / 10
+    return {
+        "size_factor": size,
+        "time_factor": time_factor,
+        "allowed_factor": allowed,
+        "verdict": "PASS" if time_factor <= allowed else "OVER",
+    }
 
 
 if __name__ == "__main__":

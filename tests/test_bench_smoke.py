@@ -60,32 +60,48 @@ def test_bench_load_prints_table_verdict_and_profile() -> None:
     assert "_loader.py" in out  # the profile is of gitops-sm's loader
 
 
-def test_bench_observe_counts_calls_of_every_regime() -> None:
+def test_bench_observe_counts_calls_of_every_pass_at_two_scales() -> None:
     report: dict[str, Any] = json.loads(
-        _run("bench_observe.py", "--training", "6", "--processing", "2", "--endpoints", "1", "--json")
+        _run(
+            "bench_observe.py", "--training", "6", "--processing", "2", "--endpoints", "1",
+            "--scales", "1,2", "--repeat", "1", "--no-cache", "--json",
+        )
     )
 
-    assert report["steady_state"]["desired_resources"] == 6 + 2 + 1 + 1
-    assert report["plans_are_steady_state"] is True
-    regimes = report["regimes"]
-    no_ledger = regimes["no ledger"]["by_operation"]
+    small, large = report["scales"]
+    assert small["steady_state"]["desired_resources"] == 6 + 2 + 1 + 1
+    assert large["steady_state"]["desired_resources"] == 2 * (6 + 2 + 1 + 1)
+    assert small["plans_are_steady_state"] is True and large["plans_are_steady_state"] is True
+    regimes = small["regimes"]
+    plan_calls = regimes["plan (no ledger)"]["by_operation"]
     # Finished jobs under generated names cost nothing; the explicit (ACK) names one ListTags each
     # (1 of the 6 training jobs, 1 of the 2 processing jobs); the settled endpoint one Describe.
-    assert "DescribeTrainingJob" not in no_ledger
-    assert "DescribeProcessingJob" not in no_ledger
-    assert no_ledger["ListTags"] == 2
-    assert no_ledger["DescribeEndpoint"] == 1
+    assert "DescribeTrainingJob" not in plan_calls
+    assert "DescribeProcessingJob" not in plan_calls
+    assert plan_calls["ListTags"] == 2
+    assert plan_calls["DescribeEndpoint"] == 1
+    assert regimes["plan (no ledger)"]["calls"] == regimes["observe: no ledger"]["calls"]
     # Jobs the ledger records as terminal for their spec hash cost no call at all.
-    terminal = regimes["ledger: terminal jobs"]["by_operation"]
-    assert "DescribeTrainingJob" not in terminal
-    assert "DescribeProcessingJob" not in terminal
+    terminal = regimes["observe: ledger, terminal jobs"]["by_operation"]
+    assert "ListTags" not in terminal
     # With recorded state only page reads remain.
-    recorded = regimes["ledger: recorded state"]
+    recorded = regimes["observe: ledger, recorded state"]
     assert recorded["per_resource_calls"] == 0
     assert recorded["calls"] == recorded["page_calls"] > 0
+    assert small["target"]["recorded_state_verdict"] == "PASS"
     # Baseline: Describe + ListTags per job, endpoint, config and each of the 2 models, and one
     # Describe per scalable target and policy (2 variants).
-    baseline = report["baseline"]
+    baseline = small["baseline"]
     assert baseline["calls"] == 2 * (6 + 2) + 2 * (1 + 1 + 2) + 2 * 2
     assert baseline["by_operation"]["ListTags"] == 6 + 2 + 1 + 1 + 2
-    assert report["target"]["verdict"] == "PASS"
+    assert large["baseline"]["calls"] == 2 * baseline["calls"]
+    for scale, endpoints in ((small, 1), (large, 2)):
+        # Per-resource calls: one Describe per endpoint and one ListTags per explicit job name, nothing
+        # for the other jobs.
+        planned = scale["regimes"]["plan (no ledger)"]
+        assert planned["by_operation"]["DescribeEndpoint"] == endpoints
+        assert planned["per_resource_calls"] == endpoints + planned["by_operation"]["ListTags"]
+        assert scale["planner_phase_seconds"] > 0
+        assert scale["target"]["verdict"] in {"PASS", "OVER"}
+    assert report["planner_growth"]["size_factor"] == 2
+    assert report["planner_growth"]["verdict"] in {"PASS", "OVER"}

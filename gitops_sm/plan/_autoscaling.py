@@ -42,10 +42,17 @@ def endpoint_of(resource_id: str) -> str:
 
 def subset_equal(want: Any, have: Any) -> bool:
     """True when every field of ``want`` is present and equal in ``have`` (numbers compared as floats)."""
+    if want is None or isinstance(want, str | bool | int | float):
+        # Scalars first: a concrete-type check is cheap, the Mapping ABC check below is not.
+        return _scalar_equal(want, have)
     if isinstance(want, Mapping):
         return isinstance(have, Mapping) and all(subset_equal(v, have.get(k)) for k, v in want.items())
     if isinstance(want, list):
         return isinstance(have, list) and len(want) == len(have) and all(subset_equal(a, b) for a, b in zip(want, have, strict=True))
+    return _scalar_equal(want, have)
+
+
+def _scalar_equal(want: Any, have: Any) -> bool:
     if isinstance(want, bool) or isinstance(have, bool):
         return bool(want == have)
     if isinstance(want, int | float) and isinstance(have, int | float):

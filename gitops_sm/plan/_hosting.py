@@ -364,7 +364,8 @@ def _garbage(ctx: Context, res: DesiredResource, region: str, ro: Rollout) -> tu
     if ctx.incomplete or res.kind is not Kind.HOSTING_DEPLOYMENT or not ro.in_service or ro.observed is None:
         return [], ""
     address = str(res.address)
-    keep = set(referenced_names(ctx)) | {n for n in (ro.current_config, ro.desired_config) if n}
+    referenced = referenced_names(ctx)
+    keep = {n for n in (ro.current_config, ro.desired_config) if n}
     pending = ro.observed.details.get("PendingEndpointConfigName")
     if pending:
         keep.add(str(pending))
@@ -375,7 +376,10 @@ def _garbage(ctx: Context, res: DesiredResource, region: str, ro: Rollout) -> tu
                 keep.add(str(variant["ModelName"]))
 
     def ours_unused(obs: ObservedResource) -> bool:
-        return obs.name not in keep and is_ours(obs) and tags_of(obs).get(kinds.TAG_ADDRESS) == address
+        return (
+            obs.name not in keep and obs.name not in referenced and is_ours(obs)
+            and tags_of(obs).get(kinds.TAG_ADDRESS) == address
+        )
 
     configs = sorted(ctx.owned_by(region, ObservedType.ENDPOINT_CONFIG, address, ours_unused), key=lambda o: o.name)
     models = sorted(ctx.owned_by(region, ObservedType.MODEL, address, ours_unused), key=lambda o: o.name)

@@ -287,26 +287,32 @@ def _analyse(ctx: Context, res: DesiredResource) -> Rollout:
     return _with(base, change=Change.CONFIG)
 
 
+def _declared_by_endpoint(ctx: Context) -> dict[tuple[str, str], dict[str, DesiredResource]]:
+    """(region, endpoint) -> {variant: the autoscaling spec that declares it}, built once per pass."""
+
+    def build() -> dict[tuple[str, str], dict[str, DesiredResource]]:
+        out: dict[tuple[str, str], dict[str, DesiredResource]] = {}
+        for (spec_region, rid), spec in declared_autoscaling(ctx).items():
+            parsed = variant_of(rid)
+            if parsed is not None:
+                out.setdefault((spec_region, parsed[0]), {})[parsed[1]] = spec
+        return out
+
+    return ctx.once("declared_by_endpoint", build)
+
+
 def declared_variants(ctx: Context, region: str, endpoint: str) -> dict[str, str]:
     """Variants of ``endpoint`` an autoscaling spec in this repo declares -> that spec's address."""
-    out: dict[str, str] = {}
-    for (spec_region, rid), spec in declared_autoscaling(ctx).items():
-        parsed = variant_of(rid)
-        if spec_region == region and parsed is not None and parsed[0] == endpoint:
-            out[parsed[1]] = str(spec.address)
-    return out
+    return {variant: str(spec.address) for variant, spec in _declared_by_endpoint(ctx).get((region, endpoint), {}).items()}
 
 
 def _opted_in(ctx: Context, region: str, endpoint: str) -> dict[str, str]:
     """Variants whose autoscaling spec opts into detach-on-every-update -> that spec's address."""
-    out: dict[str, str] = {}
-    for (spec_region, rid), spec in declared_autoscaling(ctx).items():
-        parsed = variant_of(rid)
-        if spec_region != region or parsed is None or parsed[0] != endpoint:
-            continue
-        if spec.annotations.get(kinds.ANNOTATION_ENDPOINT_UPDATE) == DETACH_ANNOTATION_VALUE:
-            out[parsed[1]] = str(spec.address)
-    return out
+    return {
+        variant: str(spec.address)
+        for variant, spec in _declared_by_endpoint(ctx).get((region, endpoint), {}).items()
+        if spec.annotations.get(kinds.ANNOTATION_ENDPOINT_UPDATE) == DETACH_ANNOTATION_VALUE
+    }
 
 
 def _capacity_changes(
