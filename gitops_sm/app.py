@@ -205,8 +205,43 @@ def read_plan_file(path: Path) -> Plan:
     return saved
 
 
+def _saved_addresses(value: Any, *, option: str) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PlanError(f"the plan file's options.{option} is not a list of addresses; plan again")
+    return frozenset(value)
+
+
+def saved_options_problem(saved: Plan, settings: Settings) -> str | None:
+    """Why ``apply PLANFILE`` refuses the file's options, or None.
+
+    An option that widens what may be destroyed or taken over (prune, allow-mass-prune, a higher
+    prune threshold, adopt and retry-failed addresses) counts only if this invocation gives it too,
+    so an edited file cannot switch one on. Options that only narrow are fine."""
+    opts = saved.options
+    need: list[str] = []
+    if opts.get("prune", False) is not False and not settings.prune:
+        need.append("--prune")
+    if opts.get("allow_mass_prune", False) is not False and not settings.allow_mass_prune:
+        need.append("--allow-mass-prune")
+    threshold = opts.get("prune_threshold", DEFAULT_PRUNE_THRESHOLD)
+    if not isinstance(threshold, int) or isinstance(threshold, bool):
+        raise PlanError("the plan file's options.prune_threshold is not an integer; plan again")
+    if threshold > settings.prune_threshold:
+        need.append(f"--prune-threshold {threshold}")
+    for option, flag, given in (("adopt", "--adopt", settings.adopt),
+                                ("retry_failed", "--retry-failed", settings.retry_failed)):
+        need.extend(f"{flag} {address}" for address in sorted(_saved_addresses(opts.get(option), option=option) - given))
+    if not need:
+        return None
+    flags = " ".join(need)
+    return f"this plan was made with {flags}; pass {flags} to apply it (nothing was applied)"
+
+
 def settings_for_saved_plan(saved: Plan, settings: Settings) -> Settings:
-    """Re-plan with the options the saved plan was made with (prune, thresholds, adoption)."""
+    """Re-plan with the options the saved plan was made with (prune, thresholds, adoption), once
+    :func:`saved_options_problem` found each widening one given by this invocation too."""
     opts = saved.options
     return Settings(
         region=settings.region or opts.get("default_region"),
@@ -228,6 +263,7 @@ def settings_for_saved_plan(saved: Plan, settings: Settings) -> Settings:
 def check_fresh(*, saved: Plan, settings: Settings, clients: ClientFactory) -> PlanOutcome:
     """Re-plan and refuse ``saved`` unless planning the same specs against the world now gives exactly it.
 
+    First the file's widening options must each be given by this invocation (saved_options_problem).
     The specs and observed digests must match, and then every change and every step (service,
     call, region, target, params, endpoint URL) must equal the fresh plan's; the first difference
     is named. The caller applies the returned fresh plan, so what runs is always what the planner
@@ -235,6 +271,9 @@ def check_fresh(*, saved: Plan, settings: Settings, clients: ClientFactory) -> P
     """
     if saved.has_errors:
         raise PlanError("the plan contains errors; fix them and plan again (apply never runs an errored plan)")
+    problem = saved_options_problem(saved, settings)
+    if problem:
+        raise PlanError(problem)
     root = Path(saved.source.path)
     if not root.exists():
         raise StalePlanError(f"the plan's spec root {root} does not exist here; plan again")
