@@ -456,12 +456,15 @@ def status_pass(
     *, spec_root: Path, settings: Settings, clients: ClientFactory, cluster: kube.Cluster | kube.NoCluster | None = None
 ) -> tuple[LoadResult, StatusReport]:
     """Load specs and observe, then describe every resource in the seed's status vocabulary
-    (with the operator CR that also manages it, if any)."""
+    (with the operator CR that also manages it, if any) and whether it is in sync: the pure
+    planner runs on the same observation (no further call) and a resource with a change pending
+    is ``OutOfSync``."""
     loaded = load(spec_root=spec_root, allowed_endpoint_urls=settings.allowed_endpoint_urls)
     region = default_region(settings=settings, clients=clients)
     observed = observe(desired=loaded.resources, clients=clients, default_region=region, reads=Reads.REPORT)
     observed = replace(observed, cluster=observe_cluster(settings=settings, cluster=cluster))
-    return loaded, build_status(load=loaded, observed=observed, default_region=region)
+    the_plan = plan(load=loaded, observed=observed, options=plan_options(settings=settings, region=region), commit=None)
+    return loaded, build_status(load=loaded, observed=observed, default_region=region, plan=the_plan)
 
 
 def find_resource(*, spec_root: Path, address: str) -> DesiredResource:

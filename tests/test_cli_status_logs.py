@@ -84,11 +84,12 @@ def test_status_shows_each_job_kind_running_then_its_results(
     text = run_cli("status", root, "--output", "text")
     assert text.exit_code == 0
     header, *rows = text.stdout.splitlines()
-    assert header.split() == ["ADDRESS", "SAGEMAKER", "NAME", "REGION", "HEALTH", "STATUS", "DETAILS"]
+    assert header.split() == ["ADDRESS", "SAGEMAKER", "NAME", "REGION", "SYNC", "HEALTH", "STATUS", "DETAILS"]
     train_row = next(r for r in rows if r.startswith("TrainingJob/default/train "))
-    assert train_row.split()[1:5] == [
+    assert train_row.split()[1:6] == [
         names["TrainingJob/default/train"],
         "us-east-1",
+        "Progressing",
         "progressing",
         "InProgress",
     ]

@@ -723,7 +723,7 @@ def test_plain_text_is_aligned_columns_without_ansi() -> None:
     lines = text.splitlines()
 
     assert "\x1b[" not in text
-    assert lines[0].split() == ["ADDRESS", "SAGEMAKER", "NAME", "REGION", "HEALTH", "STATUS", "DETAILS"]
+    assert lines[0].split() == ["ADDRESS", "SAGEMAKER", "NAME", "REGION", "SYNC", "HEALTH", "STATUS", "DETAILS"]
     column = lines[0].index("HEALTH")
     assert [line[column:].split()[0] for line in lines[1:4]] == ["missing", "healthy", "progressing"]
     assert lines[3].endswith("InProgress  secondary status: Downloading")
@@ -739,7 +739,7 @@ def test_a_terminal_gets_a_table_with_coloured_health() -> None:
 
     assert "Status" in plain.splitlines()[0]
     assert "─" in plain  # the table's rule
-    assert re.search(r"Address\s+SageMaker name\s+Region\s+Health\s+Status\s+Details", plain)
+    assert re.search(r"Address\s+SageMaker name\s+Region\s+Sync\s+Health\s+Status\s+Details", plain)
     assert "\x1b[" in text  # health is coloured
     assert plain.rstrip().endswith("3 resources: 1 healthy, 1 progressing, 1 missing.")
 
@@ -759,3 +759,19 @@ def test_unknown_observed_state_is_not_mistaken_for_missing() -> None:
     state = ObservedState()  # nothing listed at all
 
     assert health_of(res, state, region=REGION) is Health.UNKNOWN
+
+
+def test_an_80_column_terminal_gets_one_block_per_resource_that_fits_it() -> None:
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, width=80, color_system=None)
+
+    render_status_text(_report(), console=console, color=False)
+
+    lines = buffer.getvalue().splitlines()
+    assert all(len(line) <= 80 for line in lines), [line for line in lines if len(line) > 80]
+    assert lines[0].split() == ["ADDRESS", "SYNC", "HEALTH", "STATUS"]
+    train = lines.index(next(line for line in lines if line.startswith("TrainingJob/default/a-train ")))
+    assert lines[train].split()[1:] == ["-", "progressing", "InProgress"]
+    assert lines[train + 1].strip().endswith(f"· {REGION}")
+    assert lines[train + 2] == "    secondary status: Downloading"
+    assert len(lines) <= 12  # three resources, their details, the summary

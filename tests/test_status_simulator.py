@@ -253,3 +253,29 @@ def test_failed_job_is_degraded_with_its_reason_and_a_foreign_endpoint_is_a_conf
     assert web.health is Health.DEGRADED
     assert web.message.startswith("conflict: Endpoint 'web' already exists in us-east-1 and is not managed")
     assert web.details["endpoint_config"]["current"] is None  # their facts are not reported as ours
+
+
+def test_status_says_out_of_sync_and_shows_the_previous_spec_s_job_after_an_edit(
+    tmp_path: Path, aws_env: SandboxServer, sandbox_timing: Callable[..., None]
+) -> None:
+    import json
+
+    from tests.jobspecs import run_cli
+
+    sandbox_timing(job_seconds=600)
+    root = tmp_path / "specs"
+    root.mkdir()
+    (root / "xgb.yaml").write_text(TRAINING, encoding="utf-8")
+    assert run_cli("apply", root, "--auto-approve").exit_code == 0
+    first = {r["address"]: r for r in json.loads(run_cli("status", root).stdout)["resources"]}["TrainingJob/default/xgb"]
+    (root / "xgb.yaml").write_text(TRAINING.replace("volumeSizeInGB: 10", "volumeSizeInGB: 11", 1), encoding="utf-8")
+
+    result = run_cli("status", root, "--output", "json")
+
+    row = {r["address"]: r for r in json.loads(result.stdout)["resources"]}["TrainingJob/default/xgb"]
+    assert (first["sync"], first["health"]) == ("Progressing", "progressing")
+    assert (row["sync"], row["health"], row["status"]) == ("OutOfSync", "missing", None)
+    assert row["previous_job"] == {"name": first["names"]["job"], "status": "InProgress", "spec_hash": first["spec_hash"]}
+    assert row["message"] == f"not created yet; the job of the previous spec, {first['names']['job']}, is InProgress"
+    text = run_cli("status", root, "--output", "text").stdout.splitlines()
+    assert text[1].split()[3:6] == ["OutOfSync", "missing", "-"]

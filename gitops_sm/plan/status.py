@@ -29,6 +29,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 from rich import box
@@ -40,6 +41,7 @@ from gitops_sm import kinds
 from gitops_sm.kinds import Kind
 from gitops_sm.model import (
     JOB_OBSERVED_TYPES,
+    Action,
     Address,
     ClusterState,
     DesiredResource,
@@ -50,6 +52,8 @@ from gitops_sm.model import (
     ObservedResource,
     ObservedState,
     ObservedType,
+    Plan,
+    ResourceChange,
     SourceLocation,
     policy_key,
 )
@@ -65,6 +69,14 @@ from gitops_sm.plan.planner import _claimed_names
 
 STATUS_FORMAT_VERSION = 1
 STATUS_DIR = ".gitops-sm/status"
+
+
+class Sync(StrEnum):
+    """Whether SageMaker is what git says (Argo CD's sync status), beside health: is it working?"""
+
+    SYNCED = "Synced"  # nothing to change: the plan is a no-op
+    OUT_OF_SYNC = "OutOfSync"  # the plan would create, update, replace, delete or stop it, or it is in error
+    PROGRESSING = "Progressing"  # nothing to change now, but it is still moving (job running, endpoint updating)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +98,9 @@ class ResourceStatus:
     final: bool = False  # progress cannot change any more (a job in a terminal status)
     # The operator CR that also manages this resource, and its own view (state, message).
     in_cluster: Mapping[str, Any] | None = None
+    sync: Sync | None = None  # None when the report was built without a plan
+    # The job an earlier version of this spec started, while the spec's own job does not exist yet.
+    previous_job: Mapping[str, Any] | None = None
 
     @property
     def primary_name(self) -> str:
@@ -114,6 +129,8 @@ class ResourceStatus:
             "details": _plain(self.details),
             "progress": _plain(self.progress),
             **({"in_cluster": dict(self.in_cluster)} if self.in_cluster else {}),
+            **({"sync": self.sync.value} if self.sync else {}),
+            **({"previous_job": _plain(self.previous_job)} if self.previous_job else {}),
         }
 
     def to_file_dict(self) -> JsonDict:
@@ -171,18 +188,32 @@ class StatusReport:
 # --------------------------------------------------------------------------- building
 
 
-def build_status(*, load: LoadResult, observed: ObservedState, default_region: str) -> StatusReport:
-    """One :class:`ResourceStatus` per desired resource and per spec that failed to load."""
+def build_status(
+    *, load: LoadResult, observed: ObservedState, default_region: str, plan: Plan | None = None
+) -> StatusReport:
+    """One :class:`ResourceStatus` per desired resource and per spec that failed to load; with the
+    ``plan`` of the same observation, each row also says whether it is in sync (:class:`Sync`)."""
     rows = [
         _with_cluster(_resource_status(res, observed, res.region or default_region), res, observed.cluster,
                       res.region or default_region)
         for res in load.resources
     ]
     rows.extend(_load_error_rows(load))
+    if plan is not None:
+        changes = {c.address: c for c in plan.resource_changes}
+        rows = [replace(r, sync=_sync(r, changes.get(r.address or ""))) for r in rows]
     rows.sort(key=lambda r: (r.address is None, r.address or "", str(r.source or "")))
     shown = {r.address for r in rows if r.address}
     errors = tuple(issue for issue in observed.errors if issue.address not in shown)
     return StatusReport(root=load.root, resources=tuple(rows), errors=errors)
+
+
+def _sync(row: ResourceStatus, change: ResourceChange | None) -> Sync:
+    if row.health is Health.ERROR or (change is not None and (change.is_change or Action.ERROR in change.actions)):
+        return Sync.OUT_OF_SYNC
+    if (change is not None and Action.WAIT in change.actions) or row.health is Health.PROGRESSING:
+        return Sync.PROGRESSING
+    return Sync.SYNCED
 
 
 def _load_error_rows(load: LoadResult) -> list[ResourceStatus]:
@@ -256,6 +287,10 @@ class _Vocabulary:
 def _resource_status(res: DesiredResource, observed: ObservedState, region: str) -> ResourceStatus:
     verdict = assess(res, observed, region=region)
     vocabulary = _VOCABULARIES[res.kind](res, observed, region)
+    previous = _previous_job(res, observed, region) if verdict.health is Health.MISSING else None
+    message = verdict.message
+    if previous is not None:
+        message = f"{message}; the job of the previous spec, {previous['name']}, is {previous['status']}"
     return ResourceStatus(
         address=str(res.address),
         kind=res.manifest_kind,
@@ -266,11 +301,33 @@ def _resource_status(res: DesiredResource, observed: ObservedState, region: str)
         spec_hash=res.spec_hash,
         health=verdict.health,
         status=vocabulary.status,
-        message=verdict.message,
+        message=message,
         details=vocabulary.details,
         progress=vocabulary.progress,
         final=vocabulary.final,
+        previous_job=previous,
     )
+
+
+def _previous_job(res: DesiredResource, observed: ObservedState, region: str) -> dict[str, Any] | None:
+    """The newest job of this address made from another spec hash (its tags say so), if any: after a
+    spec edit the new job does not exist until apply, while the old one may still run."""
+    if not res.kind.is_job:
+        return None
+    type_ = JOB_OBSERVED_TYPES[res.kind]
+    candidates = [
+        obs for obs in observed.resources
+        if obs.type is type_ and obs.region == region and obs.name != res.names.get("job") and obs.tags
+        and obs.tags.get(kinds.TAG_ADDRESS) == str(res.address)
+        and obs.tags.get(kinds.TAG_SPEC_HASH) != res.spec_hash
+    ]  # fmt: skip
+    if not candidates:
+        return None
+    newest = max(candidates, key=lambda o: (
+        o.status in kinds.RUNNING_JOB_STATUSES, str(o.details.get("CreationTime") or ""), o.name,
+    ))  # fmt: skip
+    tags = newest.tags or {}
+    return {"name": newest.name, "status": newest.status, "spec_hash": tags.get(kinds.TAG_SPEC_HASH)}
 
 
 def _with_cluster(row: ResourceStatus, res: DesiredResource, cluster: ClusterState, region: str) -> ResourceStatus:
@@ -482,7 +539,11 @@ _HEALTH_STYLES: dict[Health, str] = {
     Health.ERROR: "bold red",
 }
 
-_COLUMNS = ("ADDRESS", "SAGEMAKER NAME", "REGION", "HEALTH", "STATUS", "DETAILS")
+_COLUMNS = ("ADDRESS", "SAGEMAKER NAME", "REGION", "SYNC", "HEALTH", "STATUS", "DETAILS")
+# Below this terminal width the table leaves the details column a few characters wide: each
+# resource becomes a line of its own, with its details on indented lines below it.
+WIDE_TABLE_COLUMNS = 160
+_SYNC_STYLES = {Sync.SYNCED: "green", Sync.OUT_OF_SYNC: "yellow", Sync.PROGRESSING: "cyan"}
 
 
 def status_summary_line(report: StatusReport) -> str:
@@ -497,14 +558,15 @@ def status_summary_line(report: StatusReport) -> str:
     return f"{head}: {', '.join(counts)}." if counts else f"{head}."
 
 
-def status_cells(res: ResourceStatus, *, separator: str = "; ") -> tuple[str, str, str, str, str, str]:
+def status_cells(res: ResourceStatus, *, separator: str = "; ") -> tuple[str, str, str, str, str, str, str]:
     """One table row as text (the same cells on a terminal and in plain output); the details
     parts are joined with ``separator`` (a newline in a terminal table cell)."""
     address = res.address or (str(res.source) if res.source else "<unknown>")
     # Nothing in SageMaker yet (or no spec to speak of): the message says all there is.
     summary = [] if res.health in (Health.MISSING, Health.ERROR) else _summary_parts(res)
     details = separator.join(part for part in (res.message, _in_cluster_part(res), *summary) if part)
-    return (address, res.primary_name or "-", res.region or "-", res.health.value, res.status or "-", details)
+    sync = res.sync.value if res.sync else "-"
+    return (address, res.primary_name or "-", res.region or "-", sync, res.health.value, res.status or "-", details)
 
 
 def _in_cluster_part(res: ResourceStatus) -> str:
@@ -576,10 +638,13 @@ def _scaling_part(row: Mapping[str, Any]) -> str:
 
 
 def render_status_text(report: StatusReport, *, console: Console, color: bool) -> None:
-    """A rich table on a terminal; aligned plain columns (no ANSI, no wrapping) otherwise."""
+    """A rich table on a wide terminal, one block per resource on a narrower one (each line fits
+    it); aligned plain columns (no ANSI, no wrapping) otherwise."""
     rows = [status_cells(r, separator="\n" if console.is_terminal else "; ") for r in report.resources]
-    if console.is_terminal:
+    if console.is_terminal and console.width >= WIDE_TABLE_COLUMNS:
         console.print(_status_table(report, rows, color=color))
+    elif console.is_terminal:
+        _status_blocks(report, console, color=color)
     elif rows:
         widths = [max(len(c) for c in column) for column in zip(_COLUMNS, *rows, strict=False)]
         for cells in (_COLUMNS, *rows):
@@ -610,12 +675,48 @@ def _status_table(report: StatusReport, rows: Sequence[tuple[str, ...]], *, colo
     table.add_column("Address", overflow="fold")
     table.add_column("SageMaker name", overflow="fold")
     table.add_column("Region", no_wrap=True)
+    table.add_column("Sync", no_wrap=True)
     table.add_column("Health", no_wrap=True)
     table.add_column("Status", no_wrap=True)
     table.add_column("Details", ratio=1, overflow="fold")
     for res, cells in zip(report.resources, rows, strict=True):
         style = _HEALTH_STYLES[res.health] if color else ""
+        sync_style = _SYNC_STYLES[res.sync] if color and res.sync else ""
         table.add_row(
-            *(Text(c) for c in cells[:3]), Text(cells[3], style=style), *(Text(c) for c in cells[4:])
+            *(Text(c) for c in cells[:3]), Text(cells[3], style=sync_style), Text(cells[4], style=style),
+            *(Text(c) for c in cells[5:]),
         )
     return table
+
+
+def _status_blocks(report: StatusReport, console: Console, *, color: bool) -> None:
+    """Per resource: ``address  SYNC  HEALTH  STATUS`` on one line (the address folds when it must),
+    then the SageMaker name, region and each detail on lines of their own, indented and wrapped."""
+    from rich.padding import Padding
+
+    cells = [status_cells(r, separator="\n") for r in report.resources]
+    widths = [max(len(c[i]) for c in [_COLUMNS, *cells]) for i in (3, 4, 5)]
+
+    def head(address: Text, right: Text) -> None:
+        grid = Table.grid(expand=True, padding=(0, 2))
+        grid.add_column(ratio=1, overflow="fold")
+        grid.add_column(no_wrap=True, justify="left")
+        grid.add_row(address, right)
+        console.print(grid, soft_wrap=False)
+
+    def columns(values: Sequence[str], styles: Sequence[str]) -> Text:
+        text = Text()
+        for index, (value, width, style) in enumerate(zip(values, widths, styles, strict=True)):
+            text.append(value.ljust(width), style=style if color else "")
+            if index < 2:
+                text.append("  ")
+        return text
+
+    head(Text("ADDRESS", style="bold" if color else ""), columns(_COLUMNS[3:6], ("bold",) * 3))
+    for res, row in zip(report.resources, cells, strict=True):
+        styles = (_SYNC_STYLES[res.sync] if res.sync else "", _HEALTH_STYLES[res.health], "")
+        head(Text(row[0], style="bold" if color else ""), columns(row[3:6], styles))
+        where = " · ".join(part for part in (row[1], row[2]) if part != "-")
+        for line in ([where] if where else []) + [part for part in row[6].split("\n") if part]:
+            text = Text(line, style="dim" if color and line == where else "", overflow="fold")
+            console.print(Padding(text, (0, 0, 0, 4), expand=False), soft_wrap=False)
