@@ -163,11 +163,35 @@ def plan_verified(
     return observed, the_plan
 
 
+def adopt_addresses(*, settings: Settings, loaded: LoadResult) -> frozenset[str]:
+    """``--adopt`` as canonical addresses; a malformed one, or one no spec under the root defines,
+    is a :class:`ConfigError` (an adoption that silently did nothing would hide the conflict)."""
+    known = {str(r.address) for r in loaded.resources}
+    failed = {d.address for d in loaded.documents if d.address and d.address not in known}
+    adopt: set[str] = set()
+    for given in sorted(settings.adopt):
+        try:
+            address = str(Address.parse(given))
+        except ValueError as exc:
+            raise ConfigError(f"--adopt {given}: {exc}") from exc
+        if address in failed:
+            raise ConfigError(f"--adopt {address}: its spec under {loaded.root} failed to load (see validate)")
+        if address not in known:
+            raise ConfigError(
+                f"--adopt {address}: no spec under {loaded.root} defines it (--adopt takes a spec's address, "
+                "Kind/namespace/name, as plan shows it)"
+            )
+        adopt.add(address)
+    return frozenset(adopt)
+
+
 def plan_pass(
     *, spec_root: Path, settings: Settings, clients: ClientFactory, cluster: kube.Cluster | kube.NoCluster | None = None
 ) -> PlanOutcome:
     """Load, observe (SageMaker and the cluster's CRs) and plan once."""
     loaded = load(spec_root=spec_root, allowed_endpoint_urls=settings.allowed_endpoint_urls)
+    if settings.adopt:
+        settings = replace(settings, adopt=adopt_addresses(settings=settings, loaded=loaded))
     region = default_region(settings=settings, clients=clients)
     before = clients.counter.total
     observed = observe(
