@@ -24,6 +24,7 @@ LOGS = "logs"
 DEFAULT_PRUNE_THRESHOLD = 5
 
 # Tags every resource we create carries (design section 3). Ownership is decided by these.
+TAG_PREFIX = "gitops-sm/"  # every tag key gitops-sm writes starts so
 TAG_MANAGED_BY = "gitops-sm/managed-by"
 TAG_MANAGED_BY_VALUE = "gitops-sm"
 TAG_ADDRESS = "gitops-sm/address"

@@ -25,8 +25,10 @@ What a pass reads, per region (and per ``spec.sageMakerEndpoint`` override), wit
   rollouts) get only their tags read. With ``include_unlisted_owned`` every endpoint is described
   and the tags of every endpoint, config and model are read (prune; one or two calls each).
 * autoscaling: ``DescribeScalableTargets`` and ``DescribeScalingPolicies`` for the whole
-  ``sagemaker`` namespace; ``ListTagsForResource`` only for targets no spec declares that sit on
-  a desired endpoint (or, with ``include_unlisted_owned``, any): a dropped resource ID or prune.
+  ``sagemaker`` namespace; ``ListTagsForResource`` for targets no spec declares that sit on a
+  desired endpoint (a dropped resource ID), for declared targets whose endpoint was described in
+  this pass (not reused from the ledger: an untagged target of an older gitops-sm gets tagged) and,
+  with ``include_unlisted_owned`` (prune), for every undeclared target.
 
 ``reads=Reads.REPORT`` (``status``) also describes and tags finished desired jobs and settled
 endpoints' objects, for the failure reasons, outputs and conflicts the report shows.
@@ -55,7 +57,7 @@ from dataclasses import dataclass, field
 
 from gitops_sm.awsclients import ClientFactory
 from gitops_sm.kinds import JOB_KINDS, Kind
-from gitops_sm.model import DesiredResource, ObservedState
+from gitops_sm.model import DesiredResource, ObservedState, ObservedType
 from gitops_sm.observe._autoscaling import observe_autoscaling
 from gitops_sm.observe._describe import describe_job
 from gitops_sm.observe._ledger import FROM_LEDGER, LIST_SUMMARY, Ledger, RecordedState
@@ -145,12 +147,17 @@ def observe(
                 reader, scope=scope, wants=wants.hosting, read_all_tags=include_unlisted_owned, reads=reads
             )
     for region in sorted(autoscaling):
+        described = {  # desired endpoints read from AWS in this pass (not reused from the ledger)
+            r.name for r in reader.resources.values()
+            if r.type is ObservedType.ENDPOINT and r.region == region and not r.volatile.get(FROM_LEDGER)
+        }
         observe_autoscaling(
             reader,
             region=region,
             addresses=autoscaling[region],
             declared=declared.get(region, set()),
             endpoints=endpoints.get(region, set()),
+            described=described,
             read_all_tags=include_unlisted_owned,
         )
 

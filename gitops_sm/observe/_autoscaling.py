@@ -4,11 +4,13 @@ Called by :func:`gitops_sm.observe.observe` once per region that holds hosting o
 resources: two paginated calls for the whole ``sagemaker`` namespace, whatever the number of
 endpoints (design section 10).
 
-Tags of scalable targets cost one ListTagsForResource each, so they are read only for targets no
-desired spec declares: those on a desired endpoint (a HostingAutoscalingPolicy that dropped a
-variant finds it by its ``gitops-sm/address`` tag) and, with ``read_all_tags`` (prune), every
-one. A steady-state pass reads none (``tags`` stays None); ownership of a declared target follows
-its spec.
+Tags of scalable targets cost one ListTagsForResource each, so they are read only for: targets no
+desired spec declares on a desired endpoint (a HostingAutoscalingPolicy that dropped a variant
+finds it by its ``gitops-sm/address`` tag); declared targets whose endpoint was described in this
+pass, i.e. not reused from the ledger (the planner tags a target an older gitops-sm registered
+without tags, and refuses one tagged for another address); and, with ``read_all_tags`` (prune),
+every undeclared one. A steady-state pass over the ledger reads none (``tags`` stays None); ownership of a
+declared target then follows its spec.
 """
 
 from __future__ import annotations
@@ -36,11 +38,13 @@ def observe_autoscaling(
     addresses: Iterable[str],
     declared: Collection[str] = (),
     endpoints: Collection[str] = (),
+    described: Collection[str] = (),
     read_all_tags: bool = False,
 ) -> None:
     """Every scalable target and scaling policy of the ``sagemaker`` namespace in ``region``.
 
-    ``declared`` are the resource IDs desired specs declare, ``endpoints`` the desired endpoint names.
+    ``declared`` are the resource IDs desired specs declare, ``endpoints`` the desired endpoint names,
+    ``described`` the endpoints read from AWS (not the ledger) in this pass.
     """
     scope = Scope(region=region)  # a SageMaker endpoint override does not apply to this service
     client = reader.client(AUTOSCALING, scope)
@@ -62,7 +66,10 @@ def observe_autoscaling(
         targets.sort(key=lambda t: t.get("ScalableDimension") == HAP_DEFAULT_SCALABLE_DIMENSION)
         for target in targets:
             endpoint = target["ResourceId"].split("/")[1] if target["ResourceId"].count("/") == 3 else ""
-            wanted = target["ResourceId"] not in declared and (read_all_tags or endpoint in endpoints)
+            if target["ResourceId"] in declared:
+                wanted = endpoint in described
+            else:
+                wanted = read_all_tags or endpoint in endpoints
             tags = _target_tags(reader, client, target, addresses=affected) if wanted else None
             reader.put(
                 ObservedResource(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from gitops_sm import kinds
+from gitops_sm import kinds, ownership
 from gitops_sm.kinds import Kind
 from gitops_sm.model import (
     Action,
@@ -94,6 +94,7 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
     changed: list[str] = []
     reattach: list[str] = []
     missing: list[str] = []
+    conflicts: list[str] = []
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for unit in units:
@@ -134,6 +135,19 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
             waits.append(f"endpoint {endpoint} has no variant {variant} (yet)")
             continue
         obs_target = ctx.get(region, ObservedType.SCALABLE_TARGET, rid)
+        # A policy-only spec (ACK ScalingPolicy) uses a target whoever registered it owns.
+        if (unit.target is not None and obs_target is not None
+                and (owner := ownership.owner_address(obs_target.tags)) not in (None, str(res.address))):
+            conflicts.append(f"conflict: scalable target {rid} in {region} is managed by gitops-sm for {owner}, "
+                             f"not {res.address}")
+            continue
+        if unit.target is not None and obs_target is not None and (tag := _tag_step(region, unit.target, obs_target,
+                                                                                     obs_endpoint)) is not None:
+            steps.append(tag)
+            _put(before, endpoint, variant, "tags", "none")
+            _put(after, endpoint, variant, "tags", tag.params["Tags"])
+            changed.append(f"tag scalable target {rid}: it carries no gitops-sm tags (registered by a gitops-sm "
+                           f"that did not tag targets) and sits on endpoint {endpoint}, which gitops-sm manages")
         if unit.target is not None:
             want = {k: unit.target[k] for k in _TARGET_FIELDS if k in unit.target}
             if obs_target is not None:
@@ -174,6 +188,8 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
         changed.append(f"the spec no longer lists {', '.join(sorted(dropped_notes))}: delete its policies and "
                        f"deregister its target")
 
+    if conflicts:
+        return change(res, region, [Action.ERROR], "; ".join(conflicts), depends_on=depends)
     if missing and not steps and not dropped:
         # An error, not an eternal wait (issue 7): the endpoint list was read and nothing creates it.
         why = "; ".join(dict.fromkeys(missing))
@@ -196,6 +212,22 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
         reason += "; still waiting: " + "; ".join(waits)
     action = Action.CREATE if created else Action.UPDATE
     return change(res, region, [action], reason, before=before, after=after, depends_on=depends, steps=steps)
+
+
+def _tag_step(
+    region: str, target: Mapping[str, Any], obs_target: ObservedResource, obs_endpoint: ObservedResource
+) -> Step | None:
+    """TagResource with our ownership tags for a target whose tags were read and carry no ``gitops-sm/*``
+    tag, on an endpoint whose tags say gitops-sm manages it (unread endpoint tags are read before
+    the plan is final: ``observe.verify_ownership``, then this is decided again)."""
+    if obs_target.tags is None or not obs_target.arn or any(k.startswith(kinds.TAG_PREFIX) for k in obs_target.tags):
+        return None
+    if obs_endpoint.tags is not None and not is_ours(obs_endpoint):
+        return None
+    ours = {str(k): str(v) for k, v in (target.get("Tags") or {}).items() if k in kinds.OUR_TAG_KEYS}
+    if not ours:
+        return None
+    return _autoscaling_step(region, "TagResource", obs_target.name, {"ResourceARN": obs_target.arn, "Tags": ours})
 
 
 def _put(view: dict[str, Any], endpoint: str, variant: str, what: str, value: Any) -> None:
