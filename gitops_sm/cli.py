@@ -647,6 +647,7 @@ def status_command(path: Path, output: str | None, no_color: bool, sandbox: bool
     sys.exit(EXIT_ERROR if loaded.issues or report.has_errors else EXIT_OK)
 
 
+# --since wants a unit (a bare number could be an ISO basic date); the units are parse_duration's.
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 
 
@@ -655,7 +656,7 @@ def _since_ms(value: str | None, *, now: float) -> int | None:
         return None
     match = _DURATION.match(value.strip())
     if match:
-        seconds = int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+        seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
         return int((now - seconds) * 1000)
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
