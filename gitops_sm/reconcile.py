@@ -232,6 +232,8 @@ def _plan_once(
     cluster: kube.Cluster | kube.NoCluster,
 ) -> _Planned:
     loaded = app.load(spec_root=spec_root, allowed_endpoint_urls=settings.allowed_endpoint_urls)
+    if settings.adopt:  # the same rule as plan/apply: an address no spec defines is an error
+        settings = replace(settings, adopt=app.adopt_addresses(settings=settings, loaded=loaded))
     region = app.default_region(settings=settings, clients=clients)
     # Status files show what `status` shows (failure reasons, outputs, conflicts): full reads, which
     # the ledger then makes one-time costs.

@@ -1,7 +1,8 @@
 """``--adopt ADDRESS``: take over a same-named resource gitops-sm did not create, for a spec that exists.
 
 An address no spec defines (or text that is no address at all) is an error before anything is read:
-an adoption that silently did nothing would leave the conflict it was meant to resolve. Against the
+an adoption that silently did nothing would leave the conflict it was meant to resolve (plan, apply and
+reconcile share the rule). Against the
 simulator with the real CLI.
 """
 
@@ -13,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from gitops_sm.kinds import Kind
 from gitops_sm.sandbox import SandboxServer
+from tests.gitrepos import branch_log, make_remote
 from tests.jobspecs import Dialect, job_manifest, run_cli, write_spec
 
 
@@ -40,6 +43,23 @@ def test_adopting_an_address_no_spec_defines_is_an_error(
         assert result.exit_code == 1, result.output
         assert result.stderr.splitlines()[-1].startswith(f"Error: {says}"), result.stderr
         assert "will perform these actions" not in result.stdout
+
+
+@pytest.mark.parametrize("given", ["TrainingJob/default/nope", "garbage"])
+def test_reconcile_refuses_an_address_no_spec_defines_before_planning(
+    tmp_path: Path, aws_env: SandboxServer, given: str
+) -> None:
+    spec = yaml.safe_dump(job_manifest(Kind.TRAINING_JOB, Dialect.ACK, "train"))
+    bare = make_remote(tmp_path, {"train.yaml": spec})
+
+    result = run_cli("reconcile", "--repo", bare, "--no-cluster", "--output", "json", "--adopt", given)
+
+    assert result.exit_code == 1, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert lines[-1]["event"] == "pass-finished" and lines[-1]["outcome"] == "error"
+    assert f"--adopt {given}" in str(lines[-1]["message"])
+    assert not [line for line in lines if line["event"] in ("plan", "step")]
+    assert len(branch_log(bare)) == 1  # no status commit: the pass stopped before planning
 
 
 def test_adopting_a_foreign_job_of_a_spec_adds_our_tags(
