@@ -263,12 +263,26 @@ def saved_options_problem(saved: Plan, settings: Settings) -> str | None:
     return f"this plan was made with {flags}; pass {flags} to apply it (nothing was applied)"
 
 
+def _check_saved_region(*, saved: Plan, configured: str | None) -> None:
+    """The default region comes from this invocation (``--region``, the environment, the profile),
+    never from the file: a file cannot send the re-plan, and so its calls, to another region."""
+    made_for = saved.options.get("default_region")
+    if not isinstance(made_for, str) or not made_for:
+        raise PlanError("the plan file names no default region; plan again")
+    if configured is None:
+        raise PlanError(f"this plan was made for region {made_for}; pass --region {made_for} to apply it "
+                        "(nothing was applied)")
+    if configured != made_for:
+        raise PlanError(f"this plan was made for region {made_for}, but this invocation is configured for "
+                        f"{configured}; pass --region {made_for} to apply it (nothing was applied)")
+
+
 def settings_for_saved_plan(saved: Plan, settings: Settings) -> Settings:
     """Re-plan with the options the saved plan was made with (prune, thresholds, adoption), once
     :func:`saved_options_problem` found each widening one given by this invocation too."""
     opts = saved.options
     return Settings(
-        region=settings.region or opts.get("default_region"),
+        region=settings.region,
         profile=settings.profile,
         retry_mode=settings.retry_mode,
         max_attempts=settings.max_attempts,
@@ -287,7 +301,8 @@ def settings_for_saved_plan(saved: Plan, settings: Settings) -> Settings:
 def check_fresh(*, saved: Plan, settings: Settings, clients: ClientFactory) -> PlanOutcome:
     """Re-plan and refuse ``saved`` unless planning the same specs against the world now gives exactly it.
 
-    First the file's widening options must each be given by this invocation (saved_options_problem).
+    First the file's widening options must each be given by this invocation (saved_options_problem),
+    and its default region must be the one this invocation is configured for.
     The specs and observed digests must match, and then every change and every step (service,
     call, region, target, params, endpoint URL) must equal the fresh plan's; the first difference
     is named. The caller applies the returned fresh plan, so what runs is always what the planner
@@ -298,6 +313,7 @@ def check_fresh(*, saved: Plan, settings: Settings, clients: ClientFactory) -> P
     problem = saved_options_problem(saved, settings)
     if problem:
         raise PlanError(problem)
+    _check_saved_region(saved=saved, configured=settings.region or clients.default_region)
     root = Path(saved.source.path)
     if not root.exists():
         raise StalePlanError(f"the plan's spec root {root} does not exist here; plan again")

@@ -120,3 +120,35 @@ def test_flags_wider_than_the_file_are_fine(saved_plan: tuple[Path, dict[str, An
     assert applied.exit_code == 0, applied.output
     assert "CreateTrainingJob" in operations
     assert not [op for op in operations if op.startswith(("Stop", "Delete"))]
+
+
+def test_the_region_comes_from_the_invocation_never_from_the_file(
+    aws_env: SandboxServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A plan made for eu-west-1 is applied only where eu-west-1 is configured: with no region at
+    all, or another one, apply names ``--region eu-west-1`` and sends nothing."""
+    root = tmp_path / "specs"
+    write_spec(root, "job.yaml", job_manifest(Kind.TRAINING_JOB, Dialect.V1, "tj"))
+    out = tmp_path / "plan.json"
+    data = _plan(root, out, "--region", "eu-west-1")
+    assert data["options"]["default_region"] == "eu-west-1"
+
+    other, operations = _apply(aws_env, out)  # the environment says the sandbox region
+
+    assert other.exit_code == 1, other.output
+    assert "made for region eu-west-1, but this invocation is configured for us-east-1" in other.output
+    assert "pass --region eu-west-1" in other.output
+    assert operations == []
+
+    monkeypatch.delenv("AWS_REGION")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    unset, operations = _apply(aws_env, out)
+
+    assert unset.exit_code == 1, unset.output
+    assert "this plan was made for region eu-west-1; pass --region eu-west-1 to apply it" in unset.output
+    assert operations == []
+
+    applied, operations = _apply(aws_env, out, "--region", "eu-west-1")
+
+    assert applied.exit_code == 0, applied.output
+    assert "CreateTrainingJob" in operations
