@@ -531,9 +531,15 @@ def _finish_wait(outcome: app.WaitOutcome, console: Console, *, timeout: float) 
 
     if outcome.end is WaitEnd.CONVERGED:
         healthy = len(verdict.resources) - len(verdict.errors)
-        say(f"Converged after {passes} in {took}: {healthy} resource{'s' if healthy != 1 else ''} healthy"
-            + (f", {len(verdict.errors)} in error." if verdict.errors else "."))
-        return not verdict.errors
+        resources = f"{healthy} resource{'s' if healthy != 1 else ''} healthy"
+        if not verdict.errors:
+            say(f"Converged after {passes} in {took}: {resources}.")
+            return True
+        # Nothing is left to wait for, but an error is not convergence: name each one (exit 1).
+        say(f"Settled after {passes} in {took} with {len(verdict.errors)} in error ({resources}):")
+        for res in verdict.errors:
+            say(f"  {res.address}: {res.message or res.status}")
+        return False
     if outcome.end is WaitEnd.FAILED:
         say(f"Failed after {passes} in {took}: {len(verdict.failed)} resource{'s' if len(verdict.failed) != 1 else ''}"
             " ended in a state the spec does not ask for:")

@@ -14,12 +14,15 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from gitops_sm import app
 from gitops_sm.kinds import Kind
 from gitops_sm.sandbox import OUTCOME_TAG, SandboxServer
 from gitops_sm.sandbox.state import FAILURE_REASON_TAG
 from tests.jobspecs import REGION, Dialect, job_manifest, run_cli, subprocess_env, write_spec
 from tests.manifests import hosting_autoscaling_policy, hosting_deployment, write_spec_files
+from tests.test_apply_failures import FaultProxy
 
 REASON = "AlgorithmError: out of memory"
 
@@ -63,6 +66,30 @@ def test_an_endpoint_that_failed_is_named_with_its_failure_reason(tmp_path: Path
     assert failure[0].startswith("Failed after ") and "1 resource ended in a state the spec does not ask for" in failure[0]
     assert failure[1].startswith("  HostingDeployment/default/scoring: Failed: ")
     assert len(failure[1]) > len("  HostingDeployment/default/scoring: Failed: ")  # the simulator's FailureReason
+
+
+def test_an_error_is_not_convergence_each_one_is_named(
+    tmp_path: Path, aws_env: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Processing jobs cannot be listed (access denied): the training job converges and nothing is
+    left to wait for, but the wait says the pass settled in error, names the resource and why, and
+    exits 1 (it used to print "Converged … 1 in error")."""
+    proxy = FaultProxy(aws_env.url, {"ListProcessingJobs": ("AccessDeniedException", "not allowed here")})
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    root = tmp_path / "specs"
+    write_spec(root, "train.yaml", job_manifest(Kind.TRAINING_JOB, Dialect.ACK, "train"))
+    write_spec(root, "prep.yaml", job_manifest(Kind.PROCESSING_JOB, Dialect.ACK, "prep"))
+    try:
+        result = run_cli("apply", root, "--auto-approve", "--wait", "--poll", "1")
+    finally:
+        proxy.close()
+
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert not any(line.startswith("Converged") for line in lines), result.output
+    assert lines[-2].startswith("Settled after ") and lines[-2].endswith(
+        " with 1 in error (1 resource healthy):"), result.output
+    assert lines[-1].startswith("  ProcessingJob/default/prep: ") and "AccessDenied" in lines[-1], result.output
 
 
 def test_wait_converges_with_headers_before_each_pass_s_calls(tmp_path: Path, aws_env: SandboxServer) -> None:
