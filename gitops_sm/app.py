@@ -298,11 +298,29 @@ def settings_for_saved_plan(saved: Plan, settings: Settings) -> Settings:
     )
 
 
-def check_fresh(*, saved: Plan, settings: Settings, clients: ClientFactory) -> PlanOutcome:
+def saved_spec_root(*, saved: Plan, plan_file: Path) -> Path:
+    """The spec root ``saved`` names, only where the one applying it could have put it: below the
+    working directory or beside the plan file. A file cannot point apply at specs elsewhere on the
+    machine (the specs decide every call apply makes)."""
+    root = Path(saved.source.path)
+    resolved = root.resolve()
+    bases = (Path.cwd().resolve(), plan_file.resolve().parent)
+    if not any(resolved == base or base in resolved.parents for base in bases):
+        raise PlanError(
+            f"the plan's spec root {root} is outside the working directory and the plan file's directory; "
+            "run apply from the checkout the plan was made in (nothing was applied)"
+        )
+    if not resolved.exists():
+        raise StalePlanError(f"the plan's spec root {root} does not exist here; plan again")
+    return root
+
+
+def check_fresh(*, saved: Plan, plan_file: Path, settings: Settings, clients: ClientFactory) -> PlanOutcome:
     """Re-plan and refuse ``saved`` unless planning the same specs against the world now gives exactly it.
 
     First the file's widening options must each be given by this invocation (saved_options_problem),
-    and its default region must be the one this invocation is configured for.
+    its default region must be the one this invocation is configured for, and its spec root must lie
+    below the working directory or beside ``plan_file`` (saved_spec_root).
     The specs and observed digests must match, and then every change and every step (service,
     call, region, target, params, endpoint URL) must equal the fresh plan's; the first difference
     is named. The caller applies the returned fresh plan, so what runs is always what the planner
@@ -314,9 +332,7 @@ def check_fresh(*, saved: Plan, settings: Settings, clients: ClientFactory) -> P
     if problem:
         raise PlanError(problem)
     _check_saved_region(saved=saved, configured=settings.region or clients.default_region)
-    root = Path(saved.source.path)
-    if not root.exists():
-        raise StalePlanError(f"the plan's spec root {root} does not exist here; plan again")
+    root = saved_spec_root(saved=saved, plan_file=plan_file)
     current = plan_pass(spec_root=root, settings=settings_for_saved_plan(saved, settings), clients=clients)
     if current.plan.source.specs_digest != saved.source.specs_digest:
         raise StalePlanError("the specs changed since this plan was made; plan again")

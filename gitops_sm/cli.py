@@ -591,7 +591,7 @@ def apply_command(target: Path, auto_approve: bool, wait_: bool, timeout: float,
         if target.is_file() and target.suffix == ".json":
             saved = app.read_plan_file(target)
             # Runs the fresh plan, which check_fresh proved equal to the saved one, step for step.
-            the_plan = app.check_fresh(saved=saved, settings=settings, clients=clients).plan
+            the_plan = app.check_fresh(saved=saved, plan_file=target, settings=settings, clients=clients).plan
             allow_errors = False  # a saved plan is the approval; an errored one is refused
         else:
             the_plan = app.plan_pass(spec_root=target, settings=settings, clients=clients,

@@ -233,6 +233,29 @@ def test_the_untampered_plan_file_applies(
     assert {"CreateTrainingJob", "CreateModel", "CreateEndpointConfig", "CreateEndpoint"} <= set(operations)
 
 
+def test_a_file_pointing_at_specs_outside_its_reach_is_refused(
+    saved_plan: tuple[Path, dict[str, Any], str], aws_env: SandboxServer, tmp_path: Path
+) -> None:
+    """The spec root decides every call, so a file may only name one below the working directory
+    or beside itself: the same untampered file, moved to a directory the specs are not under, is
+    refused before any request; back beside them it applies."""
+    path, data, _ = saved_plan
+    moved = tmp_path / "elsewhere" / "plan.json"
+    moved.parent.mkdir()
+    moved.write_text(json.dumps(data))
+
+    result, operations = _apply(moved, aws_env)
+
+    assert result.exit_code == 1, result.output
+    assert f"the plan's spec root {data['source']['path']} is outside the working directory" in result.output
+    assert operations == []
+
+    applied, operations = _apply(path, aws_env)
+
+    assert applied.exit_code == 0, applied.output
+    assert "CreateTrainingJob" in operations
+
+
 def test_foreign_server_fixture_records_what_reaches_it() -> None:
     import urllib.request
 
