@@ -16,6 +16,7 @@ from gitops_sm.kinds import MANIFEST_KINDS
 from gitops_sm.model import Address, Issue
 from gitops_sm.specs._normalize import normalize_document
 from gitops_sm.specs._yaml import parse_documents
+from tests.manifests import hosting_deployment
 
 MARK = "# <-"
 
@@ -368,3 +369,31 @@ def test_every_problem_of_a_document_is_reported_together() -> None:
         "spec.resourceConfig.instanceCount",
         "spec.resourceConfig.volumeSizeInGB",
     }
+
+
+def _hosting_with_tags(count: int, *, key: str = "k") -> str:
+    tags = "".join(f"    - {{key: {key}{i if count > 1 else ''}, value: v}}\n" for i in range(count))
+    return hosting_deployment("web", region="us-east-1") + f"  tags:  {MARK}\n" + tags
+
+
+def _normalized(text: str) -> tuple[bool, list[str]]:
+    doc = parse_documents(text, path="specs/web.yaml").documents[0].document
+    kind = MANIFEST_KINDS[(doc.api_version, doc.kind)]
+    result = normalize_document(doc, kind=kind, address=Address(kind=kind.value, namespace="default", name="web"))
+    return result.resource is not None, [f"{i.path}: {i.message}" for i in result.issues]
+
+
+def test_an_endpoint_keeps_a_tag_free_for_the_update_marker() -> None:
+    """An update tags the endpoint with gitops-sm/update-to, so 46 user tags fit an endpoint (3 ownership
+    tags + the marker = 50) and 47 are refused at load time, not by AWS half-way through an update."""
+    assert _normalized(_hosting_with_tags(46)) == (True, [])
+    ok, issues = _normalized(_hosting_with_tags(47))
+    assert not ok
+    assert issues == ["spec.tags: has 47 tags; with gitops-sm's 3 ownership tags and the gitops-sm/update-to tag "
+                      "an endpoint update adds that exceeds AWS's limit of 50 tags per resource"]
+
+
+def test_the_update_marker_s_key_is_reserved() -> None:
+    ok, issues = _normalized(_hosting_with_tags(1, key="gitops-sm/update-to"))
+    assert not ok
+    assert issues == ['spec.tags[0].key: tag key "gitops-sm/update-to" is reserved: gitops-sm sets it to record an endpoint update in progress']

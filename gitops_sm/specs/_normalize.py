@@ -76,6 +76,7 @@ from gitops_sm.kinds import (
     TAG_MANAGED_BY_VALUE,
     TAG_PRUNE,
     TAG_SPEC_HASH,
+    TAG_UPDATE_TO,
     Kind,
 )
 from gitops_sm.model import Address, AwsRequest, DesiredResource, Issue
@@ -326,19 +327,24 @@ class _Normalizer:
                 conversion.problem(
                     conversion.origin(name), f'tag key "{key}" is reserved by AWS: keys may not start with "aws:"'
                 )
-            elif key in OUR_TAG_KEYS:
+            elif key in OUR_TAG_KEYS or key == TAG_UPDATE_TO:
+                why = "an endpoint update in progress" if key == TAG_UPDATE_TO else "ownership"
                 conversion.problem(
                     conversion.origin(name),
-                    f'tag key "{key}" is reserved: gitops-sm sets it to record ownership',
+                    f'tag key "{key}" is reserved: gitops-sm sets it to record {why}',
                 )
             elif key in seen:
                 conversion.problem(conversion.origin(name), f'duplicate tag key "{key}"')
             seen.add(key)
         ours = len(self._our_tags(""))
-        if len(tags) + ours > AWS_TAG_LIMIT:
+        # An endpoint update tags the endpoint with the config it moves to (a failed update is
+        # known to later passes), so an endpoint keeps one more tag free.
+        marker = 1 if self.kind in (Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT) else 0
+        if len(tags) + ours + marker > AWS_TAG_LIMIT:
+            also = f" and the {TAG_UPDATE_TO} tag an endpoint update adds" if marker else ""
             conversion.problem(
                 conversion.origin(".Tags"),
-                f"has {len(tags)} tags; with gitops-sm's {ours} ownership tags that exceeds "
+                f"has {len(tags)} tags; with gitops-sm's {ours} ownership tags{also} that exceeds "
                 f"AWS's limit of {AWS_TAG_LIMIT} tags per resource",
             )
         return tags
