@@ -14,7 +14,7 @@ from gitops_sm.gitrepo import GitAuth
 from gitops_sm.reconcile import PassEvent
 from gitops_sm.sandbox import SandboxServer
 from tests.githttp import serve_git
-from tests.gitrepos import branch_log, make_remote, run_pass
+from tests.gitrepos import branch_log, files_at, make_remote, run_pass
 from tests.jobspecs import cli_subprocess, subprocess_env
 from tests.manifests import valid_training_job
 
@@ -72,3 +72,46 @@ def test_without_the_token_the_pass_fails_cleanly_instead_of_prompting(aws_env: 
         run_pass(f"{server.url}/remote.git", auth=GitAuth(token="wrong-token-value"))
     assert "wrong-token-value" not in str(caught.value)
     assert "cannot clone" in str(caught.value)
+
+
+def _model_with_environment(environment: dict[str, str]) -> str:
+    lines = "".join(f"      {key}: {value}\n" for key, value in environment.items())
+    return f"""\
+apiVersion: sagemaker.services.k8s.aws/v1alpha1
+kind: Model
+metadata:
+  name: ranker
+  namespace: search
+  annotations:
+    services.k8s.aws/region: us-east-1
+spec:
+  modelName: ranker-v1
+  executionRoleARN: arn:aws:iam::123456789012:role/sagemaker-execution
+  primaryContainer:
+    image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/ranker:1
+    modelDataURL: s3://bucket/ranker/model.tar.gz
+    environment:
+{lines}"""
+
+
+def test_a_model_s_secret_environment_never_reaches_git_and_the_ledger_still_works(
+    aws_env: SandboxServer, tmp_path: Path
+) -> None:
+    """The status ledger records each described model; its container environment is committed with
+    secrets hidden (by key and by value shape), and the recorded model still saves the next pass
+    its Describe."""
+    password, token = secrets.token_hex(12), "hf_" + secrets.token_hex(16)
+    specs = {"search/model.yaml": _model_with_environment(
+        {"DB_PASSWORD": password, "MODEL_SOURCE": token, "SAGEMAKER_PROGRAM": "inference.py"})}
+    bare = make_remote(tmp_path, specs)
+
+    first, _, _ = run_pass(bare)
+    assert first.pushed
+    again, _, _ = run_pass(bare)
+
+    status = "\n".join(files_at(bare).values())  # the spec itself is the user's own file
+    assert password not in status and token not in status
+    assert "inference.py" in status  # the ledger did record the environment, secrets hidden
+    with git.Repo(bare) as repo:
+        assert password not in repo.git.log("--all", "--format=%B")
+    assert again.calls_by_operation.get("DescribeModel", 0) == 0, dict(again.calls_by_operation)

@@ -17,7 +17,8 @@ and :class:`gitops_sm.observe.RecordedState`, implemented by :class:`StatusLedge
 
 * ``jobs``: a job recorded as terminal for a spec hash, only once its tags were read and showed it
   ours for that very spec hash (a ledger hit carries the record forward);
-* ``observed``: endpoints, endpoint configs and models exactly as described and tagged, with the
+* ``observed``: endpoints, endpoint configs and models as described and tagged (secret-looking
+  values, such as a container's ``DB_PASSWORD``, hidden: the files are committed), with the
   List-summary fingerprint they were described under (``observe`` reuses them only while the
   fingerprint is unchanged). Fingerprints only move when the resource itself changes.
 
@@ -48,6 +49,7 @@ from gitops_sm.model import (
 from gitops_sm.observe import LIST_SUMMARY
 from gitops_sm.plan.health import scaling_units
 from gitops_sm.plan.status import STATUS_DIR, ResourceStatus, StatusReport, status_file_path
+from gitops_sm.redaction import redact
 
 STATUS_FILE_FORMAT_VERSION = 1
 LEDGER_USED = "Ledger"  # observe's details key on a job whose describe the ledger saved
@@ -228,7 +230,9 @@ def ledger_entries(res: DesiredResource, observed: ObservedState, *, region: str
             if not summary or obs.tags is None or not described:
                 continue
             hosted.append(
-                {"arn": obs.arn, "details": dict(obs.details), "name": obs.name, "region": region,
+                # Committed to git: a model's container environment may hold secrets. Nothing
+                # the planner reads from a recorded object is secret-shaped, so it works on this.
+                {"arn": obs.arn, "details": redact(dict(obs.details)), "name": obs.name, "region": region,
                  "status": obs.status, "summary": str(summary), "tags": dict(obs.tags), "type": obs.type.value}
             )
     entries: JsonDict = _sorted({"jobs": jobs, "observed": sorted(hosted, key=lambda e: (e["type"], e["name"]))})
