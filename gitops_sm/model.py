@@ -296,6 +296,12 @@ def policy_key(resource_id: str, policy_name: str) -> str:
     return f"{resource_id}#{policy_name}"
 
 
+# An endpoint variant's instance counts move whenever its autoscaler scales, so they stay out of the
+# observed digest (a saved plan must outlive a scale-out). Nothing is lost: a count the planner acts
+# on shows in the plan's steps, which ``apply PLANFILE`` compares one by one.
+_SCALED_COUNTS = frozenset({"CurrentInstanceCount", "DesiredInstanceCount"})
+
+
 @dataclass(frozen=True, kw_only=True)
 class ObservedResource:
     """One AWS resource as seen by a pass.
@@ -304,7 +310,8 @@ class ObservedResource:
     decision that needs ownership). ``details`` holds the describe output fields the planner and
     ``status`` use (JSON-able; timestamps as ISO strings); ``volatile`` fields (timestamps,
     secondary status) are excluded from the observed digest so a plan does not go stale just
-    because a running job reported progress.
+    because a running job reported progress; so are an endpoint variant's instance counts, which
+    its autoscaler moves.
     """
 
     type: ObservedType
@@ -321,13 +328,19 @@ class ObservedResource:
         return (self.region, self.type.value, self.name)
 
     def digest_view(self) -> JsonDict:
+        details = dict(self.details)
+        if self.type is ObservedType.ENDPOINT and isinstance(details.get("ProductionVariants"), list):
+            details["ProductionVariants"] = [
+                {k: v for k, v in variant.items() if k not in _SCALED_COUNTS} if isinstance(variant, Mapping) else variant
+                for variant in details["ProductionVariants"]
+            ]
         return {
             "type": self.type.value,
             "region": self.region,
             "name": self.name,
             "status": self.status,
             "tags": dict(self.tags) if self.tags is not None else None,
-            "details": dict(self.details),
+            "details": details,
         }
 
     def to_dict(self) -> JsonDict:

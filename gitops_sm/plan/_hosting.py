@@ -108,8 +108,10 @@ def endpoint_view(
 ) -> dict[str, Any]:
     """The one projection of an endpoint for ``before`` and ``after``.
 
-    ``variants.<name>`` holds model, instance type, count and weight. The count of an autoscaled
-    variant is the live one on both sides: an update keeps it, so it is never shown as changing.
+    ``variants.<name>`` holds model, instance type, count and weight. A running autoscaled variant
+    shows ``autoscaled: true`` instead of a count on both sides: its autoscaler owns the count (an
+    update keeps it), so it never shows as changing, and a saved plan does not go stale when the
+    autoscaler scales between ``plan --out`` and ``apply``.
     """
     scaled = set(autoscaled)
     variants: dict[str, Any] = {}
@@ -125,7 +127,6 @@ def endpoint_view(
                 view[key] = variant[member]
         count = variant.get("InitialInstanceCount")
         if name in scaled and running.get("DesiredInstanceCount") is not None:
-            view["instanceCount"] = running["DesiredInstanceCount"]
             view["autoscaled"] = True
         elif count is not None:
             view["instanceCount"] = count
