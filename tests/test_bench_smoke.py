@@ -1,7 +1,7 @@
 """The benchmarks in bench/ run and report their figures (tiny sizes; never a timing assertion).
 
-Speed and memory targets (design §10) are measured by ``bench/bench_load.py`` and
-``bench/bench_observe.py``, not by tests; these tests only keep the scripts working: they run
+Speed and memory targets (design §10) are measured by ``bench/bench_load.py``,
+``bench/bench_observe.py`` and ``bench/bench_simulator.py``, not by tests; these tests only keep the scripts working: they run
 each one as a user would, in a subprocess, and check the figures it prints are complete and
 consistent (document counts, which calls each observe regime makes).
 """
@@ -105,3 +105,27 @@ def test_bench_observe_counts_calls_of_every_pass_at_two_scales() -> None:
         assert scale["target"]["verdict"] in {"PASS", "OVER"}
     assert report["planner_growth"]["size_factor"] == 2
     assert report["planner_growth"]["verdict"] in {"PASS", "OVER"}
+
+
+def test_bench_simulator_reports_every_operation_at_two_scales() -> None:
+    report: dict[str, Any] = json.loads(
+        _run(
+            "bench_simulator.py", "--training", "4", "--processing", "2", "--endpoints", "1",
+            "--scales", "1,2", "--rounds", "2", "--repeat", "1", "--no-cache", "--json",
+        )
+    )
+
+    small, large = report["runs"]
+    assert (small["desired_resources"], large["desired_resources"]) == (4 + 2 + 1 + 1, 2 * (4 + 2 + 1 + 1))
+    operations = {
+        "ListTrainingJobs", "ListTrainingJobs StatusEquals", "DescribeTrainingJob", "ListTags",
+        "DescribeProcessingJob", "DescribeEndpoint", "ListEndpoints", "ListEndpointConfigs",
+        "DescribeScalableTargets", "DescribeScalingPolicies", "ListModels",
+    }
+    for run in (small, large):
+        assert set(run["by_operation"]) == operations
+        assert all(figures["calls"] == 2 and figures["cpu_ms_per_call"] > 0 for figures in run["by_operation"].values())
+        assert run["mix"]["operations"] == len(operations) - 1  # ListModels is shown apart
+    growth = report["growth"]
+    assert (growth["baseline_resources"], growth["largest_resources"]) == (8, 16)
+    assert growth["verdict"] in {"PASS", "OVER"}

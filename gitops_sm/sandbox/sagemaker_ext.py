@@ -28,6 +28,7 @@ from gitops_sm.sandbox.state import (
     FAILED,
     EndpointLife,
     JobLife,
+    job_settled,
     outcome_from_tags,
     sim_state,
     to_datetime,
@@ -35,7 +36,6 @@ from gitops_sm.sandbox.state import (
 
 # moto's handlers that ours replace, by method name; filled once by install().
 _ORIGINALS: dict[str, Any] = {}
-TERMINAL = frozenset({"Completed", "Failed", "Stopped"})
 ENDPOINT_IN_SERVICE = "InService"
 ENDPOINT_FAILED = "Failed"
 DEFAULT_ENDPOINT_FAILURE = (
@@ -82,21 +82,32 @@ def refresh(account: str, region: str) -> None:
     backend = sagemaker_backends[account][region]
     state = sim_state(backend)
     now = timing.now()
-    for key, life in list(state.jobs.items()):
-        if life.materialized and life.materialized[0] in TERMINAL:
+    # Only what can still move: a settled job or endpoint never changes again by itself, so the
+    # cost of a request does not grow with the number of jobs ever created.
+    for key in list(state.unsettled_jobs):
+        life = state.jobs.get(key)
+        if life is None or job_settled(life):
+            state.settle_job(key)
             continue
         spec = jobs.JOB_SPECS[life.noun]
         job = getattr(backend, spec.store).get(life.name)
         if job is None:
             del state.jobs[key]
+            state.settle_job(key)
             continue
         _advance_job(backend, spec, job, life, now)
-    for name, endpoint_life in list(state.endpoints.items()):
+        if job_settled(life):
+            state.settle_job(key)
+    for name in list(state.transitioning_endpoints):
+        endpoint_life = state.endpoints.get(name)
         endpoint = backend.endpoints.get(name)
-        if endpoint is None:
-            del state.endpoints[name]
+        if endpoint_life is None or endpoint is None:
+            state.endpoints.pop(name, None)
+            state.settle_endpoint(name)
             continue
-        if endpoint_life.operation and now >= endpoint_life.started_at + endpoint_life.duration:
+        if not endpoint_life.operation:
+            state.settle_endpoint(name)
+        elif now >= endpoint_life.started_at + endpoint_life.duration:
             _finish_endpoint_operation(backend, name, endpoint, endpoint_life)
 
 
@@ -117,6 +128,7 @@ def _advance_job(backend: Any, spec: jobs.JobKindSpec, job: Any, life: JobLife, 
 def _finish_endpoint_operation(backend: Any, name: str, endpoint: Any, life: EndpointLife) -> None:
     finished_at = to_datetime(life.started_at + life.duration)
     operation, life.operation = life.operation, None
+    sim_state(backend).settle_endpoint(name)
     if operation == "Deleting":
         del backend.endpoints[name]
         sim_state(backend).endpoints.pop(name, None)
@@ -206,7 +218,7 @@ def _create_job(response: Any, noun: str) -> Any:
         log_stream=f"{name}/algo-1-{int(now)}" if spec.log_group else None,
         model_artifacts=copy.deepcopy(getattr(job, "model_artifacts", None)),
     )
-    sim_state(backend).jobs[(noun, name)] = life
+    sim_state(backend).track_job(life)
     _advance_job(backend, spec, job, life, now)
     return result
 
@@ -291,6 +303,7 @@ def _start_operation(backend: Any, endpoint: Any, life: EndpointLife, operation:
     life.operation = operation
     life.started_at = now
     life.duration = timing.current_timing().endpoint_seconds
+    sim_state(backend).start_endpoint_operation(endpoint.endpoint_name)
     endpoint.endpoint_status = operation
     endpoint.last_modified_time = to_datetime(now)
 

@@ -58,8 +58,49 @@ class EndpointLife:
 
 @dataclass(kw_only=True)
 class SimState:
+    """One account/region's bookkeeping: every job's and endpoint's life, and which of them still move.
+
+    ``unsettled_jobs`` (jobs not yet Completed/Failed/Stopped) and ``transitioning_endpoints``
+    (endpoints with an operation in flight) are ordered sets (dicts of ``None``, in the order the
+    jobs were created / the operations started), so a request's ``refresh`` touches only what can
+    still change instead of every job ever created. Change them only through :meth:`track_job`,
+    :meth:`settle_job`, :meth:`start_endpoint_operation` and :meth:`settle_endpoint`.
+    """
+
     jobs: dict[tuple[str, str], JobLife] = field(default_factory=dict)
     endpoints: dict[str, EndpointLife] = field(default_factory=dict)
+    unsettled_jobs: dict[tuple[str, str], None] = field(default_factory=dict)
+    transitioning_endpoints: dict[str, None] = field(default_factory=dict)
+
+    def track_job(self, life: JobLife) -> None:
+        key = (life.noun, life.name)
+        self.jobs[key] = life
+        self.unsettled_jobs[key] = None
+
+    def settle_job(self, key: tuple[str, str]) -> None:
+        self.unsettled_jobs.pop(key, None)
+
+    def start_endpoint_operation(self, name: str) -> None:
+        self.transitioning_endpoints[name] = None
+
+    def settle_endpoint(self, name: str) -> None:
+        self.transitioning_endpoints.pop(name, None)
+
+    def __setstate__(self, saved: dict[str, Any]) -> None:
+        """Load a pickled state; one saved before the two sets existed gets them derived from its lives."""
+        self.__dict__.update(saved)
+        if "unsettled_jobs" not in saved:
+            self.unsettled_jobs = {key: None for key, life in self.jobs.items() if not job_settled(life)}
+        if "transitioning_endpoints" not in saved:
+            self.transitioning_endpoints = {name: None for name, life in self.endpoints.items() if life.operation}
+
+
+TERMINAL_JOB_STATUSES = frozenset({COMPLETED, FAILED, "Stopped"})
+
+
+def job_settled(life: JobLife) -> bool:
+    """True once the status last written onto moto's job is terminal: nothing about it changes again."""
+    return bool(life.materialized) and life.materialized[0] in TERMINAL_JOB_STATUSES
 
 
 def sim_state(backend: Any) -> SimState:
