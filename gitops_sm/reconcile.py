@@ -13,6 +13,10 @@ Called by ``gitops_sm.cli`` (and by tests and ``bench/bench_reconcile.py``). One
 6. write one status file per resource, commit only if some file changed (``[skip ci]``), and
    push, fetching and rebasing on a non-fast-forward rejection a bounded number of times.
 
+The pass times its phases (clone, ledger, load, observe, plan, apply, status, write, commit,
+push; ``ReconcileResult.phase_seconds``, also in the ``pass-finished`` event), so a slow pass
+says where its time went.
+
 A spec commit that lands while the pass runs is not read by this pass: the status commit is
 rebased on top of it and the next pass plans it. Everything the pass reports goes through the
 ``emit`` callback as :class:`PassEvent` values (the CLI prints JSON lines or a rich view); no
@@ -25,6 +29,7 @@ import datetime as dt
 import hashlib
 import re
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -132,6 +137,7 @@ class ReconcileResult:
     files_changed: tuple[str, ...] = ()
     aws_calls: int = 0
     calls_by_operation: Mapping[str, int] = field(default_factory=dict)
+    phase_seconds: Mapping[str, float] = field(default_factory=dict)  # wall seconds per phase, in pass order
 
     @property
     def ok(self) -> bool:
@@ -219,6 +225,27 @@ def read_status_texts(root: Path) -> dict[str, str]:
     return texts
 
 
+PHASES = ("clone", "ledger", "load", "observe", "plan", "apply", "status", "write", "commit", "push")
+
+
+class _Phases:
+    """Wall seconds spent in each phase of one pass (a phase entered several times adds up)."""
+
+    def __init__(self) -> None:
+        self._seconds: dict[str, float] = {}
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._seconds[name] = self._seconds.get(name, 0.0) + time.perf_counter() - started
+
+    def seconds(self) -> dict[str, float]:
+        return {name: round(self._seconds[name], 3) for name in PHASES if name in self._seconds}
+
+
 @dataclass(frozen=True, kw_only=True)
 class _Planned:
     load: LoadResult
@@ -229,24 +256,27 @@ class _Planned:
 
 def _plan_once(
     *, spec_root: Path, settings: app.Settings, clients: ClientFactory, ledger: Ledger | None, commit: str | None,
-    cluster: kube.Cluster | kube.NoCluster,
+    cluster: kube.Cluster | kube.NoCluster, phases: _Phases,
 ) -> _Planned:
-    loaded = app.load(spec_root=spec_root, allowed_endpoint_urls=settings.allowed_endpoint_urls)
-    if settings.adopt:  # the same rule as plan/apply: an address no spec defines is an error
-        settings = replace(settings, adopt=app.adopt_addresses(settings=settings, loaded=loaded))
-    region = app.default_region(settings=settings, clients=clients)
-    # Status files show what `status` shows (failure reasons, outputs, conflicts): full reads, which
-    # the ledger then makes one-time costs.
-    observed = observe(
-        desired=loaded.resources, clients=clients, default_region=region,
-        include_unlisted_owned=settings.prune, ledger=ledger, reads=Reads.REPORT,
-    )
-    # The operators' CRs: a SageMaker resource an in-cluster CR manages is never touched.
-    observed = replace(observed, cluster=app.observe_cluster(settings=settings, cluster=cluster))
-    observed, the_plan = app.plan_verified(
-        load=loaded, observed=observed, options=app.plan_options(settings=settings, region=region), commit=commit,
-        clients=clients,
-    )
+    with phases.phase("load"):
+        loaded = app.load(spec_root=spec_root, allowed_endpoint_urls=settings.allowed_endpoint_urls)
+        if settings.adopt:  # the same rule as plan/apply: an address no spec defines is an error
+            settings = replace(settings, adopt=app.adopt_addresses(settings=settings, loaded=loaded))
+    with phases.phase("observe"):
+        region = app.default_region(settings=settings, clients=clients)
+        # Status files show what `status` shows (failure reasons, outputs, conflicts): full reads, which
+        # the ledger then makes one-time costs.
+        observed = observe(
+            desired=loaded.resources, clients=clients, default_region=region,
+            include_unlisted_owned=settings.prune, ledger=ledger, reads=Reads.REPORT,
+        )
+        # The operators' CRs: a SageMaker resource an in-cluster CR manages is never touched.
+        observed = replace(observed, cluster=app.observe_cluster(settings=settings, cluster=cluster))
+    with phases.phase("plan"):  # includes the ownership reads of what the plan would modify
+        observed, the_plan = app.plan_verified(
+            load=loaded, observed=observed, options=app.plan_options(settings=settings, region=region), commit=commit,
+            clients=clients,
+        )
     return _Planned(load=loaded, observed=observed, plan=the_plan, region=region)
 
 
@@ -338,15 +368,18 @@ def _run_locked(
     spec_path: str,
 ) -> ReconcileResult:
     secrets = options.auth.secrets
+    phases = _Phases()
     env = gitrepo.git_environment(auth=options.auth, scratch=scratch)
-    spec = gitrepo.clone_branch(url=url, branch=options.branch, dest=scratch / "spec", env=env, secrets=secrets)
+    with phases.phase("clone"):
+        spec = gitrepo.clone_branch(url=url, branch=options.branch, dest=scratch / "spec", env=env, secrets=secrets)
     status: Checkout = spec
     try:
         if options.status_branch:
-            status = gitrepo.clone_branch(
-                url=url, branch=options.status_branch, dest=scratch / "status", env=env, secrets=secrets,
-                create_orphan=True,
-            )
+            with phases.phase("clone"):
+                status = gitrepo.clone_branch(
+                    url=url, branch=options.status_branch, dest=scratch / "status", env=env, secrets=secrets,
+                    create_orphan=True,
+                )
         spec_root = spec.path / spec_path if spec_path else spec.path
         if not spec_root.is_dir():
             raise ConfigError(f"--path {spec_path}: no such folder in {shown} (branch {options.branch})")
@@ -358,10 +391,11 @@ def _run_locked(
             fields={"repo": shown, "branch": options.branch, "path": spec_path, "commit": commit,
                     "status_branch": options.status_branch, "dry_run": options.dry_run},
         ))
-        docs, problems = parse_files(read_status_texts(status.path))
+        with phases.phase("ledger"):
+            docs, problems = parse_files(read_status_texts(status.path))
+            ledger = StatusLedger(docs.values()) if options.use_ledger else None
         for problem in problems:
             emit(PassEvent(event="ledger", level=Level.WARNING, message=problem))
-        ledger = StatusLedger(docs.values()) if options.use_ledger else None
         before = clients.counter.total
 
         described: dict[tuple[str, str, str], ObservedResource] = {}  # jobs read from AWS in this pass
@@ -369,60 +403,63 @@ def _run_locked(
         def plan_safely(round_: int) -> _Planned:
             nonlocal ledger
             planned = _plan_once(spec_root=spec_root, settings=settings, clients=clients, ledger=ledger, commit=commit,
-                                 cluster=cluster)
+                                 cluster=cluster, phases=phases)
             if ledger is not None and planned.plan.has_changes and _mutation_rests_on_ledger(planned):
                 emit(PassEvent(event="ledger", message="a planned change touches recorded state: reading it from AWS again"))
                 planned = _plan_once(spec_root=spec_root, settings=settings, clients=clients,
-                                     ledger=TerminalJobsLedger(ledger), commit=commit, cluster=cluster)
+                                     ledger=TerminalJobsLedger(ledger), commit=commit, cluster=cluster, phases=phases)
             described.update({r.key: r for r in planned.observed.resources if LEDGER_USED not in r.details})
             if ledger is not None:  # the next round of this pass need not read again what this one read
-                ledger = ledger.extended(load=planned.load, observed=planned.observed, default_region=planned.region)
+                with phases.phase("ledger"):
+                    ledger = ledger.extended(load=planned.load, observed=planned.observed, default_region=planned.region)
             _emit_plan(planned.plan, emit, round_=round_)
             return planned
 
         planned = first = plan_safely(1)
         rounds: list[tuple[Plan, ApplyResult]] = []
         while planned.plan.has_changes and not options.dry_run and len(rounds) < MAX_APPLY_ROUNDS:
-            applied_now = app.apply_plan(
-                the_plan=planned.plan, clients=clients, allow_errors=True,
-                on_event=_step_logger(emit=emit, clients=clients, lock=lock),
-            )
+            with phases.phase("apply"):
+                applied_now = app.apply_plan(
+                    the_plan=planned.plan, clients=clients, allow_errors=True,
+                    on_event=_step_logger(emit=emit, clients=clients, lock=lock),
+                )
             rounds.append((planned.plan, applied_now))
             # Observe again: for the status files, and for steps this apply made safe (an endpoint
             # that is InService now can get its autoscaling in the same pass).
             planned = plan_safely(len(rounds) + 1)
             if not applied_now.ok:
                 break
-        # A job this pass described in an earlier round and skipped in the last: report what was read.
-        final = replace(planned.observed, resources=tuple(
-            described.get(r.key, r) if LEDGER_USED in r.details and described.get(r.key, r).status == r.status else r
-            for r in planned.observed.resources
-        ))
-        result = ApplyResult(changes=tuple(c for _, r in rounds for c in r.changes)) if rounds else None
-        report = build_status(load=planned.load, observed=final, default_region=planned.region)
-        applied: dict[str, dict[str, Any]] = {}
-        for round_plan, round_result in rounds:
-            actions = {c.address: c.action for c in round_plan.resource_changes}
-            for c in round_result.changes:
-                if c.outcome is not Outcome.NOTHING and c.address in actions:
-                    applied[c.address] = {
-                        "action": actions[c.address].value,
-                        "outcome": c.outcome.value,
-                        "error": f"{c.error_code}: {c.error_message}" if c.error_code or c.error_message else None,
-                    }
-        now = clock()
-        built = build_status_files(
-            report=report, load=planned.load, observed=final, default_region=planned.region, previous=docs,
-            applied=applied, commit=commit, spec_path=spec_path, now=now,
-        )
+        with phases.phase("status"):
+            # A job this pass described in an earlier round and skipped in the last: report what was read.
+            final = replace(planned.observed, resources=tuple(
+                described.get(r.key, r) if LEDGER_USED in r.details and described.get(r.key, r).status == r.status else r
+                for r in planned.observed.resources
+            ))
+            result = ApplyResult(changes=tuple(c for _, r in rounds for c in r.changes)) if rounds else None
+            report = build_status(load=planned.load, observed=final, default_region=planned.region)
+            applied: dict[str, dict[str, Any]] = {}
+            for round_plan, round_result in rounds:
+                actions = {c.address: c.action for c in round_plan.resource_changes}
+                for c in round_result.changes:
+                    if c.outcome is not Outcome.NOTHING and c.address in actions:
+                        applied[c.address] = {
+                            "action": actions[c.address].value,
+                            "outcome": c.outcome.value,
+                            "error": f"{c.error_code}: {c.error_message}" if c.error_code or c.error_message else None,
+                        }
+            now = clock()
+            built = build_status_files(
+                report=report, load=planned.load, observed=final, default_region=planned.region, previous=docs,
+                applied=applied, commit=commit, spec_path=spec_path, now=now,
+            )
+            calls = clients.counter.total - before
+            by_operation = _by_operation(clients, since=before)
+
+            base = status.path / STATUS_DIR
+            rendered = {path: render_file(doc) for path, doc in built.files.items()}
         for address, old, new in built.transitions:
             emit(PassEvent(event="status", address=address, outcome=new,
                            message=f"{address}: {old or 'new'} -> {new}", fields={"from": old, "to": new}))
-        calls = clients.counter.total - before
-        by_operation = _by_operation(clients, since=before)
-
-        base = status.path / STATUS_DIR
-        rendered = {path: render_file(doc) for path, doc in built.files.items()}
 
         def write_files() -> list[str]:
             changed: list[str] = []
@@ -450,15 +487,18 @@ def _run_locked(
                            fields={"files": would}))
             return _finish(emit, ReconcileResult(
                 spec_commit=commit, plan=first.plan, final_plan=planned.plan, apply=None, files_changed=tuple(would), aws_calls=calls,
-                calls_by_operation=by_operation))
+                calls_by_operation=by_operation, phase_seconds=phases.seconds()))
 
-        changed = write_files()
+        with phases.phase("write"):
+            changed = write_files()
         message = commit_message(rounds=rounds, changed=len(changed), spec_commit=commit)
-        made = gitrepo.commit_paths(status, paths=[STATUS_DIR], message=message, identity=options.identity) if changed else None
+        with phases.phase("commit"):
+            made = gitrepo.commit_paths(status, paths=[STATUS_DIR], message=message, identity=options.identity) if changed else None
         if made is None:
             emit(PassEvent(event="commit", outcome="unchanged", message="status files unchanged: no commit"))
             return _finish(emit, ReconcileResult(
-                spec_commit=commit, plan=first.plan, final_plan=planned.plan, apply=result, aws_calls=calls, calls_by_operation=by_operation))
+                spec_commit=commit, plan=first.plan, final_plan=planned.plan, apply=result, aws_calls=calls, calls_by_operation=by_operation,
+                phase_seconds=phases.seconds()))
         emit(PassEvent(event="commit", outcome="committed", message=f"{message} ({made[:12]}, {len(changed)} file(s))",
                        fields={"commit": made, "files": len(changed)}))
 
@@ -476,10 +516,11 @@ def _run_locked(
             if lock is not None:
                 lock.renew_if_due()
 
-        pushed = gitrepo.push_with_retry(
-            status, identity=options.identity, rewrite=rewrite, attempts=options.push_attempts,
-            backoff_seconds=options.push_backoff_seconds, on_retry=on_retry,
-        )
+        with phases.phase("push"):  # a rejected push's fetch, rebase and rewrite included
+            pushed = gitrepo.push_with_retry(
+                status, identity=options.identity, rewrite=rewrite, attempts=options.push_attempts,
+                backoff_seconds=options.push_backoff_seconds, on_retry=on_retry,
+            )
         emit(PassEvent(
             event="push", outcome="pushed" if pushed.pushed else "already-there",
             message=f"pushed {(pushed.commit or '')[:12]} to {status.branch}"
@@ -488,7 +529,8 @@ def _run_locked(
         ))
         return _finish(emit, ReconcileResult(
             spec_commit=commit, plan=first.plan, final_plan=planned.plan, apply=result, status_commit=pushed.commit,
-            pushed=pushed.pushed, files_changed=tuple(changed), aws_calls=calls, calls_by_operation=by_operation))
+            pushed=pushed.pushed, files_changed=tuple(changed), aws_calls=calls, calls_by_operation=by_operation,
+            phase_seconds=phases.seconds()))
     finally:
         spec.close()
         if status is not spec:
@@ -557,6 +599,7 @@ def _finish(emit: Callable[[PassEvent], None], result: ReconcileResult) -> Recon
         message=f"pass finished: {verdict}; {result.aws_calls} AWS read/write calls; "
         + (f"status commit {result.status_commit[:12]}" if result.status_commit else "no status commit"),
         fields={"aws_calls": result.aws_calls, "calls_by_operation": dict(result.calls_by_operation),
-                "status_commit": result.status_commit, "exit_code": result.exit_code},
+                "status_commit": result.status_commit, "exit_code": result.exit_code,
+                "phase_seconds": dict(result.phase_seconds)},
     ))
     return result
