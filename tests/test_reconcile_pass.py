@@ -58,6 +58,12 @@ def test_first_pass_makes_one_status_commit_and_a_second_pass_none(aws_env: Sand
     assert hap["autoscaling"][0]["policy_arn"]
     assert any(e.event == "step" and e.request_id for e in events)  # AWS request ids reach the log
     assert first.calls_by_operation["DescribeTrainingJob"] == 1  # read once after its create, not once per round
+    # Where the pass's time went, phase by phase in pass order, also in its last event.
+    assert list(first.phase_seconds) == [
+        "clone", "ledger", "load", "observe", "plan", "apply", "status", "write", "commit", "push"
+    ]
+    assert all(seconds >= 0 for seconds in first.phase_seconds.values())
+    assert [e.fields["phase_seconds"] for e in events if e.event == "pass-finished"] == [dict(first.phase_seconds)]
 
     second, events, _ = run_pass(bare)
 
@@ -66,6 +72,7 @@ def test_first_pass_makes_one_status_commit_and_a_second_pass_none(aws_env: Sand
     assert _creates(dict(second.calls_by_operation)) == {}
     assert branch_log(bare) == log
     assert [e.outcome for e in events if e.event == "commit"] == ["unchanged"]
+    assert list(second.phase_seconds) == ["clone", "ledger", "load", "observe", "plan", "status", "write", "commit"]
     assert second.plan is not None  # the status files beside the specs are never read as specs
     assert [str(s.source) for s in second.plan.skipped] == ["deploy/cronjob.yaml:1"]
     assert not [e for e in second.plan.errors if ".gitops-sm" in str(e.source)]
