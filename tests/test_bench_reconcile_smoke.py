@@ -15,7 +15,7 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 def test_bench_reconcile_json_reports_every_pass_at_every_scale() -> None:
     completed = subprocess.run(
         [sys.executable, str(BENCH / "bench_reconcile.py"), "--training", "4", "--processing", "2",
-         "--endpoints", "1", "--scales", "1,2", "--json"],
+         "--endpoints", "1", "--scales", "1,2", "--no-cache", "--json"],
         capture_output=True, text=True, timeout=240, check=False,
     )
     assert completed.returncode == 0, completed.stderr or completed.stdout
@@ -32,3 +32,14 @@ def test_bench_reconcile_json_reports_every_pass_at_every_scale() -> None:
     assert large["passes"]["reconcile, ledger"]["calls"] == small["passes"]["reconcile, ledger"]["calls"]
     assert large["baseline"]["calls"] == 2 * small["baseline"]["calls"]
     assert report["target"]["verdict"] == "PASS"
+    # The ledger was written by one reconcile pass (all files, committed) and checked by a second (none).
+    for run in (small, large):
+        written = run["ledger_written"]
+        assert written["reconcile_passes"] == 2 and written["files_committed"] is True
+        for p in (written["first_pass"], *run["passes"].values()):
+            assert {"clone", "ledger", "load", "observe", "plan", "status"} <= set(p["phase_seconds"])
+        assert {"write", "commit", "push"} <= set(written["first_pass"]["phase_seconds"])
+    growth = report["growth"]
+    assert growth["resources"] == 2
+    assert growth["reconcile, ledger"]["calls"] == [small["passes"]["reconcile, ledger"]["calls"]] * 2
+    assert growth["describe-everything"]["calls_x"] == 2
