@@ -44,10 +44,14 @@ class Seeded:
 
 
 def state_key(loaded: LoadResult) -> str:
-    """A name for the seeded state of these specs (addresses and spec hashes, the moto version)."""
+    """A name for the seeded state of these specs: addresses, spec hashes and the SageMaker names
+    gitops-sm gives them (a change of the naming rule must not reuse resources seeded under the
+    earlier names), and the moto version."""
     import moto
 
-    text = "\n".join(sorted(f"{r.address} {r.spec_hash}" for r in loaded.resources))
+    text = "\n".join(
+        sorted(f"{r.address} {r.spec_hash} {sorted(r.names.items())}" for r in loaded.resources)
+    )
     return hashlib.sha256(f"{moto.__version__}\n{text}".encode()).hexdigest()[:16]
 
 
