@@ -108,6 +108,12 @@ READ_CALLS: tuple[AllowedCall, ...] = (
     _read(SAGEMAKER, "DescribeEndpointConfig", "observe one endpoint config"),
     _read(SAGEMAKER, "DescribeModel", "observe one model"),
     _read(SAGEMAKER, "ListTags", "read ownership tags"),
+    _read(
+        SAGEMAKER,
+        "Search",
+        "plan: our training jobs' and endpoints' records (with tags) in pages of 100, instead of a ListTags "
+        "per finished explicit-name job and a DescribeEndpoint per settled endpoint",
+    ),
     _read(AUTOSCALING, "DescribeScalableTargets", "observe the sagemaker namespace's scalable targets"),
     _read(AUTOSCALING, "DescribeScalingPolicies", "observe the sagemaker namespace's scaling policies"),
     _read(AUTOSCALING, "ListTagsForResource", "ownership tags of a scalable target no spec declares"),

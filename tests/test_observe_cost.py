@@ -61,6 +61,7 @@ def seeded(boto_client: Callable[..., Any]) -> list[DesiredResource]:
             StoppingCondition={"MaxRuntimeInSeconds": 3600},
             Tags=[
                 {"Key": kinds.TAG_MANAGED_BY, "Value": kinds.TAG_MANAGED_BY_VALUE},
+                {"Key": kinds.TAG_ADDRESS, "Value": str(job.address)},
                 {"Key": kinds.TAG_SPEC_HASH, "Value": job.spec_hash},
             ],
         )
@@ -95,14 +96,27 @@ def test_the_status_report_still_describes_and_tags_what_it_shows(seeded: list[D
     assert seen is not None and seen.tags is not None and seen.tags[kinds.TAG_SPEC_HASH] == seeded[0].spec_hash
 
 
-def test_completed_jobs_with_explicit_names_cost_one_tag_read_each(seeded: list[DesiredResource]) -> None:
-    """An explicit name proves nothing about the spec: its spec-hash tag is read (no Describe)."""
+def test_a_completed_job_with_an_explicit_name_costs_one_tag_read(seeded: list[DesiredResource]) -> None:
+    """An explicit name proves nothing about the spec: its spec-hash tag is read (no Describe); one
+    such job is not worth a Search page."""
+    explicit = replace(seeded[0], explicit_name=True)
+    clients = ClientFactory(region=REGION, max_attempts=1)
+
+    state = observe(desired=[explicit, *seeded[1:]], clients=clients, default_region=REGION)
+
+    assert clients.counter.by_operation() == {"ListTrainingJobs": 1, "ListTags": 1}
+    seen = state.get(REGION, ObservedType.TRAINING_JOB, explicit.names["job"])
+    assert seen is not None and seen.tags is not None and seen.tags[kinds.TAG_SPEC_HASH] == explicit.spec_hash
+
+
+def test_completed_jobs_with_explicit_names_cost_one_search_page_together(seeded: list[DesiredResource]) -> None:
+    """More explicit names than Search pages: the records (tags included) stand in for the ListTags."""
     explicit = [replace(job, explicit_name=True) for job in seeded[:10]]
     clients = ClientFactory(region=REGION, max_attempts=1)
 
     state = observe(desired=[*explicit, *seeded[10:]], clients=clients, default_region=REGION)
 
-    assert clients.counter.by_operation() == {"ListTrainingJobs": 1, "ListTags": 10}
+    assert clients.counter.by_operation() == {"ListTrainingJobs": 1, "Search": 1}
     seen = state.get(REGION, ObservedType.TRAINING_JOB, explicit[0].names["job"])
     assert seen is not None and seen.tags is not None and seen.tags[kinds.TAG_SPEC_HASH] == explicit[0].spec_hash
 
@@ -125,9 +139,10 @@ def test_a_ledger_record_for_another_spec_hash_does_not_skip_the_reads(seeded: l
     clients = ClientFactory(region=REGION, max_attempts=1)
     ledger = RecordingLedger({job.names["job"]: "some-other-hash" for job in explicit})
 
-    observe(desired=explicit, clients=clients, default_region=REGION, ledger=ledger)
+    state = observe(desired=explicit, clients=clients, default_region=REGION, ledger=ledger)
 
-    assert clients.counter.by_operation() == {"ListTrainingJobs": 1, "ListTags": JOBS}
+    assert clients.counter.by_operation() == {"ListTrainingJobs": 1, "Search": 1}
+    assert all(job.tags is not None for job in state.of_type(REGION, ObservedType.TRAINING_JOB))
 
 
 def test_listing_is_paged_by_one_hundred(

@@ -2,7 +2,7 @@
 
 ``observe`` skips the tags of objects no decision in the pass is expected to touch (a settled
 endpoint, a finished job whose generated name proves its spec). The planner cannot tell unread
-tags from "ours", so ``gitops_sm.app`` calls :func:`verify_ownership` with the plan it got: every
+tags from "ours" (nor tags a Search record supplied, ``observe._search``), so ``gitops_sm.app`` calls :func:`verify_ownership` with the plan it got: every
 object a step would modify (update, stop, delete, autoscale) whose tags this pass did not read
 gets them read now, and the app plans again with them. The ownership check before any mutation is
 therefore exactly as strict as with every tag read up front. An object whose tags cannot be read
@@ -20,6 +20,7 @@ from gitops_sm.kinds import AUTOSCALING, SAGEMAKER
 from gitops_sm.model import Issue, ObservedResource, ObservedState, ObservedType, Plan, Step
 from gitops_sm.observe._reader import Reader, Scope
 from gitops_sm.observe._sagemaker import read_tags
+from gitops_sm.observe._search import TAGS_FROM_SEARCH
 
 # SageMaker objects a step can modify, looked up by the step's target name.
 _MODIFIABLE = (
@@ -40,7 +41,7 @@ def verify_ownership(*, observed: ObservedState, plan: Plan, clients: ClientFact
     for change in plan.resource_changes:
         for step in change.steps:
             for obs, scope in _modified(observed, step):
-                if obs.tags is None:
+                if obs.tags is None or obs.volatile.get(TAGS_FROM_SEARCH):  # a Search record proves no ownership
                     unread.setdefault(obs.key, (obs, scope, set()))[2].add(change.address)
     if not unread:
         return observed

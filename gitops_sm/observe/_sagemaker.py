@@ -38,6 +38,14 @@ from gitops_sm.observe._reader import (
     summary_fingerprint,
     tag_map,
 )
+from gitops_sm.observe._search import (
+    SEARCH_RECORD,
+    TAGS_FROM_SEARCH,
+    proven_job_tags,
+    search_ours,
+    settled_endpoint_record,
+    worth_searching,
+)
 from gitops_sm.ownership import is_managed
 
 LIST_PAGE_SIZE = 100  # the maximum of every SageMaker List* call used here
@@ -180,6 +188,17 @@ def observe_jobs(
             )
         )
 
+    records: dict[str, Any] = {}
+    if info.kind is Kind.TRAINING_JOB and reads is Reads.DECISIONS and not read_all_running_tags:
+        explicit = [
+            summary for summary in summaries
+            if _tag_read_only(info, wants.by_name.get(summary[info.name_member]), summary, scope, ledger)
+        ]
+        if worth_searching(candidates=len(explicit), listed=len(summaries), list_page_size=LIST_PAGE_SIZE):
+            records = search_ours(
+                reader, client, resource="TrainingJob", name_key=info.name_member, region=scope.region
+            )
+
     prefixes = wants.prefixes()
     for summary in summaries:
         name = summary[info.name_member]
@@ -188,7 +207,7 @@ def observe_jobs(
         if wanted:
             _observe_wanted_job(
                 reader, scope=scope, info=info, client=client, jobs=wanted, status=status, ledger=ledger,
-                reads=reads,
+                reads=reads, summary=summary, record=records.get(name),
             )
             continue
         if status not in RUNNING_JOB_STATUSES:
@@ -197,6 +216,23 @@ def observe_jobs(
         candidates = prefixes.get(prefix, []) if prefix else []
         if candidates or read_all_running_tags:
             read_tags(reader, client, key=(scope.region, type_.value, name), addresses=candidates)
+
+
+def _tag_read_only(
+    info: JobKindInfo,
+    jobs: Sequence[WantedJob] | None,
+    summary: Mapping[str, Any],
+    scope: Scope,
+    ledger: Ledger | None,
+) -> bool:
+    """Whether a listed job would cost exactly one ``ListTags`` in a decisions pass: desired under
+    an explicit name, finished, and not recorded by the ledger."""
+    if not jobs or summary.get(info.status_member) not in TERMINAL_JOB_STATUSES or all(j.generated for j in jobs):
+        return False
+    return ledger is None or all(
+        ledger.terminal_status(region=scope.region, kind=info.kind, name=j.name, spec_hash=j.spec_hash) is None
+        for j in jobs
+    )
 
 
 def _observe_wanted_job(
@@ -209,6 +245,8 @@ def _observe_wanted_job(
     status: str | None,
     ledger: Ledger | None,
     reads: Reads,
+    summary: Mapping[str, Any],
+    record: Mapping[str, Any] | None = None,
 ) -> None:
     type_ = JOB_OBSERVED_TYPES[info.kind]
     key = (scope.region, type_.value, jobs[0].name)
@@ -238,7 +276,17 @@ def _observe_wanted_job(
             # ran, and nothing can be done to a finished job: no further call.
             return
         # An explicit name proves nothing about the spec: its spec-hash tag decides between no-op
-        # and "the spec changed under an explicit name". The Describe decides nothing here.
+        # and "the spec changed under an explicit name". The Describe decides nothing here. A
+        # Search record proving this very spec's job stands in for the ListTags (observe._search).
+        proven = (
+            proven_job_tags(record, summary=summary, address=jobs[0].address, spec_hash=jobs[0].spec_hash)
+            if len(jobs) == 1
+            else None
+        )
+        if proven is not None:
+            current = reader.resources[key]
+            reader.put(replace(current, tags=proven, volatile={**current.volatile, TAGS_FROM_SEARCH: True}))
+            return
         read_tags(reader, client, key=key, addresses=addresses)
         return
     try:
@@ -324,7 +372,9 @@ def read_tags(
             reader.record_failure(failure, addresses=addresses)
         return None
     found = tag_map(tags)
-    reader.put(replace(reader.resources[key], tags=found))
+    current = reader.resources[key]
+    volatile = {k: v for k, v in current.volatile.items() if k != TAGS_FROM_SEARCH}
+    reader.put(replace(current, tags=found, volatile=volatile))
     return found
 
 
@@ -391,17 +441,38 @@ def observe_hosting(
     settled: set[str] = set()
     may_skip = reads is Reads.DECISIONS and not read_all_tags
     if endpoints is not None:
-        for name in sorted(endpoints):
+        names = [name for name in sorted(endpoints) if read_all_tags or name in wants.endpoints]
+        recorded_of = {name: reader.reuse_recorded((region, ObservedType.ENDPOINT.value, name)) for name in names}
+        records: dict[str, Any] = {}
+        if may_skip:
+            # Endpoints a Search record could prove settled: desired, not from the ledger, InService.
+            candidates = [
+                name for name in names
+                if recorded_of[name] is None and wants.configs_of.get(name)
+                and reader.resources[(region, ObservedType.ENDPOINT.value, name)].status == ENDPOINT_IN_SERVICE
+            ]
+            if worth_searching(candidates=len(candidates), listed=len(endpoints), list_page_size=LIST_PAGE_SIZE):
+                records = search_ours(reader, client, resource="Endpoint", name_key="EndpointName", region=region)
+        for name in names:
             addresses = wants.endpoints.get(name)
-            if addresses is None and not read_all_tags:
-                continue
             key = (region, ObservedType.ENDPOINT.value, name)
-            recorded = reader.reuse_recorded(key)
+            recorded = recorded_of[name]
             if recorded is not None:
                 config_name = recorded.details.get("EndpointConfigName")
                 current_config = str(config_name) if config_name else None
                 tags = dict(recorded.tags) if recorded.tags is not None else None
             else:
+                listed = reader.resources[key]
+                record = settled_endpoint_record(
+                    records.get(name),
+                    status=listed.status,
+                    last_modified=listed.volatile.get("LastModifiedTime"),
+                    configs=wants.configs_of.get(name),
+                )
+                if record is not None:  # proven settled by its Search record: no Describe (observe._search)
+                    _put_endpoint(reader, key=key, described=record, source={SEARCH_RECORD: True})
+                    settled.add(name)
+                    continue
                 current_config = _describe_endpoint(
                     reader, client, region=region, name=name, addresses=addresses or []
                 )
@@ -535,6 +606,15 @@ def _describe_endpoint(
         else:
             reader.record_failure(failure, addresses=addresses)
         return None
+    _put_endpoint(reader, key=key, described=described, source={})
+    config = described.get("EndpointConfigName")
+    return str(config) if config else None
+
+
+def _put_endpoint(
+    reader: Reader, *, key: tuple[str, str, str], described: Mapping[str, Any], source: Mapping[str, Any]
+) -> None:
+    """A DescribeEndpoint response (or an Endpoint Search record, same members) into the observed endpoint."""
     details = pick(described, ("EndpointConfigName", "FailureReason", "CreationTime"))
     details["ProductionVariants"] = [
         pick(v, _ENDPOINT_VARIANT_KEYS) for v in described.get("ProductionVariants") or ()
@@ -550,11 +630,9 @@ def _describe_endpoint(
             arn=described.get("EndpointArn") or current.arn,
             status=described.get("EndpointStatus") or current.status,
             details=details,
-            volatile={**current.volatile, **volatile},
+            volatile={**current.volatile, **volatile, **source},
         )
     )
-    config = described.get("EndpointConfigName")
-    return str(config) if config else None
 
 
 def _describe_and_tag(

@@ -12,7 +12,8 @@ replaces a moto handler (keeping moto's storage) or adds a missing operation:
   ``UpdateEndpointWeightsAndCapacities`` and ``DeleteEndpoint`` follow AWS's state rules;
 - ``ListTrainingJobsForHyperParameterTuningJob``; tuning jobs get counters and a best job;
 - ``AddTags`` replaces values of existing keys; ``ListTags`` of a missing resource is a 400;
-- not-found messages of Describe*Job use AWS's wording.
+- not-found messages of Describe*Job use AWS's wording;
+- ``Search`` of training jobs and endpoints pages and shapes its records as AWS does (``search``).
 
 :func:`refresh` brings one account/region up to the simulated time; ``extensions`` calls it
 before every SageMaker, Application Auto Scaling and CloudWatch Logs request.
@@ -23,7 +24,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from gitops_sm.sandbox import autoscaling_ext, jobs, logs_ext, timing
+from gitops_sm.sandbox import autoscaling_ext, jobs, logs_ext, search, timing
 from gitops_sm.sandbox.state import (
     FAILED,
     EndpointLife,
@@ -567,6 +568,24 @@ class SageMakerExtensions:
         )
         _start_operation(backend, endpoint, _endpoint_life(backend, name), "Deleting")
         return _empty_result()
+
+    # -- search -----------------------------------------------------------------------------------
+
+    def search(self: Any) -> Any:
+        resource = self._get_param("Resource")
+        if resource not in search.RESOURCES:
+            return _ORIGINALS["search"](self)
+        return _result(
+            search.search(
+                self.sagemaker_backend,
+                resource=resource,
+                expression=self._get_param("SearchExpression"),
+                sort_by=self._get_param("SortBy"),
+                sort_order=self._get_param("SortOrder"),
+                next_token=self._get_param("NextToken"),
+                max_results=self._get_param("MaxResults"),
+            )
+        )
 
     # -- tags -------------------------------------------------------------------------------------
 
