@@ -4,7 +4,7 @@ Targets, at the design's 1,000 resources (800 training jobs, 100 processing jobs
 autoscaling) and at 10x that: a ``plan`` without a ledger (a CI plan) costs at most 0.1x the
 describe-everything pass (design arithmetic: 1,150 calls per 1,000 resources, so <= 115), growing
 with endpoints and List pages, not with jobs; the pure planner phase at 10x the resources takes at
-most 12x its time. With a ledger of recorded state: only List/Describe-all pages (about 20).
+most 12x its CPU time. With a ledger of recorded state: only List/Describe-all pages (about 20).
 
 Per scale (``--scales 1,10``: the counts times each factor), in one process:
 
@@ -23,7 +23,7 @@ Per scale (``--scales 1,10``: the counts times each factor), in one process:
    * ``observe: ledger, terminal jobs`` / ``recorded state``  with an in-memory ledger built from
      the first pass (the seams ``reconcile``'s status files implement);
    * the **planner phase**: the pure ``plan()`` over the plan pass's observed state, best of
-     ``--repeat``;
+     ``--repeat``, in process CPU time (the growth verdict's figure) and wall time;
 4. and a describe-everything baseline in the same run: for every AWS resource the specs name,
    one Describe, plus ListTags for each SageMaker one (what a naive reconciler does), performed
    for real to count and time it.
@@ -80,6 +80,7 @@ def _is_page_call(operation: str) -> bool:
     return (operation.startswith("List") and operation != "ListTags") or operation in {
         "DescribeScalableTargets",
         "DescribeScalingPolicies",
+        "Search",  # 100 records a page (observe._search)
     }
 
 
@@ -254,6 +255,13 @@ def describe_everything(*, loaded: LoadResult, url: str) -> PassResult:
 # --------------------------------------------------------------------------- main
 
 
+def _load_average() -> str:
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
 def _pages(count: int, page_size: int = LIST_PAGE_SIZE) -> int:
     return max(1, -(-count // page_size))
 
@@ -302,14 +310,17 @@ def measured_plan(*, spec_root: Path, url: str) -> tuple[PassResult, ObservedSta
     return result, outcome.observed, outcome.load
 
 
-def planner_phase(*, loaded: LoadResult, observed: ObservedState, repeat: int) -> float:
-    """Best wall time of the pure ``plan()`` over one pass's observed state."""
-    best = float("inf")
+def planner_phase(*, loaded: LoadResult, observed: ObservedState, repeat: int) -> tuple[float, float]:
+    """(best process CPU seconds, best wall seconds) of the pure ``plan()`` over one pass's observed
+    state. The verdict uses CPU time, which other load on the machine inflates far less than wall
+    time (the simulator's server thread is idle meanwhile)."""
+    best_cpu = best_wall = float("inf")
     for _ in range(max(1, repeat)):
-        started = time.perf_counter()
+        cpu, started = time.process_time(), time.perf_counter()
         plan(load=loaded, observed=observed, options=PlanOptions(default_region=REGION))
-        best = min(best, time.perf_counter() - started)
-    return best
+        best_wall = min(best_wall, time.perf_counter() - started)
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+    return best_cpu, best_wall
 
 
 def run_scale(
@@ -339,8 +350,9 @@ def run_scale(
             configure_timing(job_seconds=0, endpoint_seconds=0)
             planned, plan_state, plan_load = measured_plan(spec_root=spec_root, url=server.url)
             say(f"  {planned.label}: {planned.calls:,} calls, {planned.wall_seconds:.1f}s")
-            phase = planner_phase(loaded=plan_load, observed=plan_state, repeat=repeat)
-            say(f"  planner phase: {phase:.3f}s (best of {repeat})")
+            phase, phase_wall = planner_phase(loaded=plan_load, observed=plan_state, repeat=repeat)
+            say(f"  planner phase: {phase:.3f}s CPU, {phase_wall:.3f}s wall (best of {repeat}; load average "
+                f"{_load_average()})")
             first, first_state = measured_pass("observe: no ledger", loaded=loaded, url=server.url)
             terminal, _ = measured_pass(
                 "observe: ledger, terminal jobs", loaded=loaded, url=server.url, ledger=MemoryLedger(first_state)
@@ -372,7 +384,9 @@ def run_scale(
         },
         "regimes": {r.label: r.as_dict() for r in regimes},
         "baseline": naive.as_dict(),
-        "planner_phase_seconds": round(phase, 4),
+        "planner_phase_seconds": round(phase, 4),  # process CPU, best of --repeat (the verdict's figure)
+        "planner_phase_wall_seconds": round(phase_wall, 4),
+        "load_average": _load_average(),
         "plans_are_steady_state": all(r.other_changes == 0 and r.read_errors == 0 for r in regimes),
         "page_calls_expected": expected_page_calls(loaded),
         "plan_vs_baseline": planned.calls / naive.calls,
@@ -479,7 +493,7 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{DESIGN_NAIVE_CALLS:,} per 1,000 resources):")
     _common.print_table(
         ["resources", "plan calls", "describe-everything", "ratio", "ratio (design)", "target calls", "verdict",
-         "plan wall s", "baseline wall s", "planner phase s"],
+         "plan wall s", "baseline wall s", "planner CPU s", "planner wall s", "load average"],
         [
             [
                 f"{r['steady_state']['desired_resources']:,}",
@@ -492,14 +506,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 r["regimes"]["plan (no ledger)"]["wall_seconds"],
                 r["baseline"]["wall_seconds"],
                 f"{r['planner_phase_seconds']:.3f}",
+                f"{r['planner_phase_wall_seconds']:.3f}",
+                r["load_average"],
             ]
             for r in reports
         ],
     )
     if growth is not None:
         print(
-            f"\nplanner phase: x{growth['time_factor']:.1f} time for x{growth['size_factor']:.0f} resources "
-            f"(target <= x{growth['allowed_factor']:.1f}): {growth['verdict']}"
+            f"\nplanner phase: x{growth['time_factor']:.1f} CPU time (x{growth['wall_factor']:.1f} wall) for "
+            f"x{growth['size_factor']:.0f} resources (target <= x{growth['allowed_factor']:.1f}, CPU): {growth['verdict']}"
         )
     return 0
 
@@ -514,10 +530,12 @@ def _planner_growth(reports: Sequence[Mapping[str, Any]]) -> dict[str, Any] | No
     small, large = reports[0], reports[-1]
     size = large["steady_state"]["desired_resources"] / max(1, small["steady_state"]["desired_resources"])
     time_factor = large["planner_phase_seconds"] / max(1e-9, small["planner_phase_seconds"])
+    wall_factor = large["planner_phase_wall_seconds"] / max(1e-9, small["planner_phase_wall_seconds"])
     allowed = PLANNER_GROWTH_TARGET * size / 10
     return {
         "size_factor": size,
-        "time_factor": time_factor,
+        "time_factor": time_factor,  # process CPU time
+        "wall_factor": wall_factor,
         "allowed_factor": allowed,
         "verdict": "PASS" if time_factor <= allowed else "OVER",
     }

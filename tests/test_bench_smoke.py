@@ -95,13 +95,20 @@ def test_bench_observe_counts_calls_of_every_pass_at_two_scales() -> None:
     assert baseline["calls"] == 2 * (6 + 2) + 2 * (1 + 1 + 2) + 2 * 2
     assert baseline["by_operation"]["ListTags"] == 6 + 2 + 1 + 1 + 2
     assert large["baseline"]["calls"] == 2 * baseline["calls"]
-    for scale, endpoints in ((small, 1), (large, 2)):
-        # Per-resource calls: one Describe per endpoint and one ListTags per explicit job name, nothing
-        # for the other jobs.
+    assert "Search" not in plan_calls  # one explicit training job, one endpoint: a Search would not pay
+    # At 2x: two explicit training jobs and two endpoints, more than one Search page each replaces,
+    # so one Search of training jobs and one of endpoints prove them; the explicit processing jobs
+    # (not searchable) keep their ListTags.
+    large_calls = large["regimes"]["plan (no ledger)"]["by_operation"]
+    assert large_calls["Search"] == 2
+    assert large_calls["ListTags"] == 2
+    assert "DescribeEndpoint" not in large_calls
+    for scale in (small, large):
+        # Per-resource calls: what Search did not prove, nothing for the other jobs.
         planned = scale["regimes"]["plan (no ledger)"]
-        assert planned["by_operation"]["DescribeEndpoint"] == endpoints
-        assert planned["per_resource_calls"] == endpoints + planned["by_operation"]["ListTags"]
-        assert scale["planner_phase_seconds"] > 0
+        operations = planned["by_operation"]
+        assert planned["per_resource_calls"] == operations.get("DescribeEndpoint", 0) + operations["ListTags"]
+        assert scale["planner_phase_seconds"] > 0 and scale["planner_phase_wall_seconds"] > 0
         assert scale["target"]["verdict"] in {"PASS", "OVER"}
     assert report["planner_growth"]["size_factor"] == 2
     assert report["planner_growth"]["verdict"] in {"PASS", "OVER"}
