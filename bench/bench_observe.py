@@ -77,7 +77,7 @@ _JOB_TYPES = {
 
 def _is_page_call(operation: str) -> bool:
     """A call that reads a whole collection page by page (grows with n/100, not with n)."""
-    return (operation.startswith("List") and operation != "ListTags") or operation in {
+    return (operation.startswith("List") and operation not in {"ListTags", "ListTagsForResource"}) or operation in {
         "DescribeScalableTargets",
         "DescribeScalingPolicies",
         "Search",  # 100 records a page (observe._search)

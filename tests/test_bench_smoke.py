@@ -104,10 +104,13 @@ def test_bench_observe_counts_calls_of_every_pass_at_two_scales() -> None:
     assert large_calls["ListTags"] == 2
     assert "DescribeEndpoint" not in large_calls
     for scale in (small, large):
-        # Per-resource calls: what Search did not prove, nothing for the other jobs.
+        # Per-resource calls: what Search did not prove and the declared scalable targets' tags,
+        # nothing for the other jobs.
         planned = scale["regimes"]["plan (no ledger)"]
         operations = planned["by_operation"]
-        assert planned["per_resource_calls"] == operations.get("DescribeEndpoint", 0) + operations["ListTags"]
+        assert planned["per_resource_calls"] == (
+            operations.get("DescribeEndpoint", 0) + operations["ListTags"] + operations.get("ListTagsForResource", 0)
+        )
         assert scale["planner_phase_seconds"] > 0 and scale["planner_phase_wall_seconds"] > 0
         assert scale["target"]["verdict"] in {"PASS", "OVER"}
     assert report["planner_growth"]["size_factor"] == 2
