@@ -12,13 +12,18 @@ What a pass reads, per region (and per ``spec.sageMakerEndpoint`` override), wit
   shows finished: nothing more when its name is generated (the name embeds the spec hash, and
   nothing can be done to a finished job) or the :class:`Ledger` records it as terminal for the
   same spec hash; only ``ListTags`` when its name is explicit (the spec-hash tag tells a no-op
-  from "the spec changed under an explicit name"). ``Describe<Kind>`` + ``ListTags`` for desired
+  from "the spec changed under an explicit name") — for training jobs not even that when a
+  ``Search`` of our training jobs (100 records a page, issued only when it costs fewer calls than
+  those ``ListTags``) returns a record proving the job is this spec's (``observe._search``);
+  processing, transform and tuning jobs are not searched. ``Describe<Kind>`` + ``ListTags`` for desired
   jobs still running, and ``ListTags`` for running jobs whose name has the generated-name prefix
   of a desired job (the previous job a replace must stop) — or of every running job with
   ``include_unlisted_owned``. Finished jobs that are not desired are history and cost nothing.
 * hosting (when the specs hold any hosting or autoscaling resource): ``ListEndpoints``,
   ``ListEndpointConfigs``, ``ListModels`` in full, then ``DescribeEndpoint`` of each desired
-  endpoint. A settled one (``InService`` on the config its spec asks for) costs nothing more; for
+  endpoint — unless a ``Search`` of our endpoints (issued when cheaper than those Describes) has a
+  record proving it settled as its List summary shows. A settled one (``InService`` on the config
+  its spec asks for) costs nothing more; for
   any other, its tags and ``DescribeEndpointConfig`` + tags of its current config. Desired
   models/configs are described and tagged unless they are a settled endpoint's content-addressed
   ones; configs/models named ``<desired endpoint>-…`` that no spec wants (leftovers of earlier
@@ -40,7 +45,11 @@ then, and the app plans again, so no mutation ever rests on unread tags.
 A ledger that also implements :class:`RecordedState` removes the hosting Describe/ListTags calls
 for endpoints, configs and models whose List summary (``volatile["ListSummary"]``) is unchanged
 since it recorded them; a steady-state pass then costs only the List/Describe*-all pages
-(measured: 14 calls for 800 training jobs, 100 processing jobs and 50 autoscaled endpoints).
+(measured with ``bench/bench_observe.py``: 16 calls for 800 training jobs, 100 processing jobs and
+50 autoscaled endpoints; without a ledger, 175: those pages, 9 ``Search`` pages, 50 ``ListTags`` of
+the explicit-name processing jobs and 100 ``ListTagsForResource`` of the declared scalable targets).
+``Search`` is never issued in ``Reads.REPORT`` passes, with ``include_unlisted_owned`` (prune), or
+for what the ledger answers.
 
 Types listed in full are in ``ObservedState.listed``: a name missing there does not exist. A read
 that fails (access denied, throttled after botocore's retries, unreachable endpoint) becomes an
