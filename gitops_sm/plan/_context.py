@@ -20,6 +20,7 @@ from gitops_sm.model import (
     AwsRequest,
     DesiredResource,
     Issue,
+    JsonDict,
     ObservedResource,
     ObservedState,
     ObservedType,
@@ -206,8 +207,27 @@ class Context:
         return flag or str(res.address) in self.options.adopt
 
     def observed_digest(self) -> str:
-        views = sorted((r.digest_view() for r in self.consulted.values()), key=lambda v: (v["region"], v["type"], v["name"]))
-        return digest({"resources": views, "errors": [e.to_dict() for e in self.observed.errors]})
+        return digest({"resources": self._consulted_views(), "errors": [e.to_dict() for e in self.observed.errors]})
+
+    def _consulted_views(self) -> list[JsonDict]:
+        """Digest views of what was consulted, ordered by (region, type, name). ``ObservedState``
+        keeps its resources in that order (``observe`` sorts them), so picking from it is linear;
+        a state built in another order is sorted."""
+        views: list[JsonDict] = []
+        previous: tuple[str, str, str] | None = None
+        for resource in self.observed.resources:
+            key = resource.key
+            if previous is not None and key <= previous:
+                break  # not in key order: sort below
+            previous = key
+            if (consulted := self.consulted.get(key)) is not None:
+                views.append(consulted.digest_view())
+        else:
+            if len(views) == len(self.consulted):
+                return views
+        return sorted(
+            (r.digest_view() for r in self.consulted.values()), key=lambda v: (v["region"], v["type"], v["name"])
+        )
 
 
 def change(

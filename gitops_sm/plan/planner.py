@@ -139,9 +139,8 @@ def _name_collisions(ctx: Context) -> dict[str, str]:
         for claim in dict.fromkeys(_claimed_names(res, ctx.region(res))):
             claims.setdefault(claim, []).append(res)
     out: dict[str, str] = {}
-    for (region, type_, name), owners in sorted(claims.items()):
-        if len(owners) < 2:
-            continue
+    # Sorting only the names claimed twice keeps this linear (sorting every claim was not).
+    for (region, type_, name), owners in sorted(item for item in claims.items() if len(item[1]) > 1):
         for res in owners:
             others = ", ".join(f"{o.address} ({o.source})" for o in owners if o is not res)
             out.setdefault(
