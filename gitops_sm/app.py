@@ -199,6 +199,7 @@ def plan_pass(
         clients=clients,
         default_region=region,
         include_unlisted_owned=settings.prune,
+        adopt=settings.adopt,
     )
     observed = replace(observed, cluster=observe_cluster(settings=settings, cluster=cluster))
     observed, the_plan = plan_verified(

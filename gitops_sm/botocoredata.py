@@ -1,4 +1,4 @@
-"""One botocore data loader per process, shared by the spec normaliser and the AWS clients.
+"""One botocore data loader (and service model) per process, shared by the spec normaliser, the planner and the AWS clients.
 
 Parsing SageMaker's service model costs a few hundred milliseconds; ``specs`` (to normalise and
 validate manifests offline) and ``awsclients`` (to build boto3 clients) both need it. Sharing
@@ -11,6 +11,7 @@ import functools
 
 import botocore.loaders
 import botocore.session
+from botocore.model import ServiceModel
 
 
 @functools.cache
@@ -34,3 +35,9 @@ def known_regions(service: str) -> frozenset[str]:
         for partition in session.get_available_partitions()
         for region in session.get_available_regions(service, partition_name=partition)
     )
+
+
+@functools.cache
+def service_model(service: str) -> ServiceModel:
+    """botocore's model of ``service`` ("sagemaker", "application-autoscaling"), loaded once per process."""
+    return new_botocore_session().get_service_model(service)

@@ -35,6 +35,30 @@ def digest(value: Any) -> str:
     return "sha256:" + hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
 
 
+SPEC_HASH_LENGTH = 16
+
+
+def content_hash(value: Any) -> str:
+    """16 hex digits of sha256 over the canonical JSON of ``value`` (spec hashes, content-addressed names)."""
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()[:SPEC_HASH_LENGTH]
+
+
+def request_view(service: str, operation: str, params: Mapping[str, Any], user_tags: Any) -> dict[str, Any]:
+    """What a request contributes to a spec hash: its params with the user's tags, never ours.
+
+    ``specs`` hashes every request through this; the planner uses it to record, when it adopts a
+    resource whose live definition differs from the spec, the hash of the spec that matches it."""
+    body = dict(params)
+    if user_tags:
+        body["Tags"] = user_tags
+    return {"service": service, "operation": operation, "params": body}
+
+
+# Observe's ``details`` key holding the live definition of an adoption candidate: the Describe
+# response's members that the spec's create request sets. Never written to status files.
+DEFINITION = "Definition"
+
+
 # --------------------------------------------------------------------------- sources and issues
 
 

@@ -268,7 +268,7 @@ def _plan_once(
         # the ledger then makes one-time costs.
         observed = observe(
             desired=loaded.resources, clients=clients, default_region=region,
-            include_unlisted_owned=settings.prune, ledger=ledger, reads=Reads.REPORT,
+            include_unlisted_owned=settings.prune, ledger=ledger, reads=Reads.REPORT, adopt=settings.adopt,
         )
         # The operators' CRs: a SageMaker resource an in-cluster CR manages is never touched.
         observed = replace(observed, cluster=app.observe_cluster(settings=settings, cluster=cluster))

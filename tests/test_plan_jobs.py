@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from gitops_sm import kinds
-from gitops_sm.model import Action, Issue, SourceLocation
+from gitops_sm.model import DEFINITION, Action, Issue, SourceLocation
 from gitops_sm.plan import PlanOptions, plan
 from tests.literals import REGION, load, observed, observed_job, our_tags, training_job
 
@@ -106,7 +108,9 @@ def test_same_named_job_we_do_not_own_is_a_conflict() -> None:
 
 def test_adoption_adds_only_our_tags() -> None:
     job = training_job(explicit="nightly-xgb", annotations={kinds.ANNOTATION_ADOPT: "true"})
-    obs = observed(observed_job("nightly-xgb", "Completed", tags={"team": "search"}))
+    found = observed_job("nightly-xgb", "Completed", tags={"team": "search"})
+    live = {k: v for k, v in job.requests[0].params.items() if k != "Tags"}  # what it runs is the spec
+    obs = observed(replace(found, details={DEFINITION: live}))
     change = only_change(plan(load=load(job), observed=obs, options=OPTS))
     assert change.actions == (Action.UPDATE,)
     (step,) = change.steps

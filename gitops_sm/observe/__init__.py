@@ -38,6 +38,11 @@ What a pass reads, per region (and per ``spec.sageMakerEndpoint`` override), wit
 ``reads=Reads.REPORT`` (``status``) also describes and tags finished desired jobs and settled
 endpoints' objects, for the failure reasons, outputs and conflicts the report shows.
 
+Adoption candidates (``adopt`` addresses and specs annotated ``gitops-sm.io/adopt: "true"``) always
+get their tags read, and, when not ours, one Describe whose members the spec's request sets are kept
+as ``details["Definition"]`` for the planner to compare (see ``_sagemaker``). Passes without
+candidates read exactly as described above.
+
 Tags skipped this way are ``None`` on the observed resource. Before a plan is final the app calls
 :func:`verify_ownership`: every existing object a step of the plan would modify gets its tags read
 then, and the app plans again, so no mutation ever rests on unread tags.
@@ -65,14 +70,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gitops_sm.awsclients import ClientFactory
-from gitops_sm.kinds import JOB_KINDS, Kind
+from gitops_sm.kinds import ANNOTATION_ADOPT, JOB_KINDS, Kind
 from gitops_sm.model import DesiredResource, ObservedState, ObservedType
 from gitops_sm.observe._autoscaling import observe_autoscaling
 from gitops_sm.observe._describe import describe_job
 from gitops_sm.observe._ledger import FROM_LEDGER, LIST_SUMMARY, Ledger, RecordedState
 from gitops_sm.observe._ownership import verify_ownership
 from gitops_sm.observe._reader import Reader, Reads, Scope
-from gitops_sm.observe._sagemaker import HostingWants, JobWants, WantedJob, observe_hosting, observe_jobs
+from gitops_sm.observe._sagemaker import (
+    HostingWants,
+    JobWants,
+    WantedJob,
+    observe_hosting,
+    observe_jobs,
+    request_members,
+)
 
 __all__ = ["FROM_LEDGER", "LIST_SUMMARY", "Ledger", "Reads", "RecordedState", "describe_job", "observe", "verify_ownership"]
 
@@ -94,8 +106,12 @@ def observe(
     include_unlisted_owned: bool = False,
     ledger: Ledger | None = None,
     reads: Reads = Reads.DECISIONS,
+    adopt: frozenset[str] = frozenset(),
 ) -> ObservedState:
-    """Read what the planner needs about ``desired`` (and, for prune, everything we own)."""
+    """Read what the planner needs about ``desired`` (and, for prune, everything we own).
+
+    ``adopt``: addresses ``--adopt`` names; with those annotated ``gitops-sm.io/adopt: "true"`` they
+    are the adoption candidates whose live definition is read when it is not ours (``_sagemaker``)."""
     scopes: dict[Scope, _ScopeWants] = {}
     autoscaling: dict[str, set[str]] = {}  # region -> addresses that depend on it
     declared: dict[str, set[str]] = {}  # region -> resource IDs desired autoscaling specs declare
@@ -106,6 +122,7 @@ def observe(
         scope = Scope(region=region, endpoint_url=resource.endpoint_url)
         wants = scopes.setdefault(scope, _ScopeWants())
         address = str(resource.address)
+        adoptable = address in adopt or str(resource.annotations.get(ANNOTATION_ADOPT, "")).lower() == "true"
         if resource.kind.is_job:
             job_name = resource.names.get("job")
             if job_name:
@@ -115,10 +132,11 @@ def observe(
                         name=job_name,
                         spec_hash=resource.spec_hash,
                         generated=not resource.explicit_name,
+                        compare=request_members(resource) if adoptable and resource.requests else (),
                     )
                 )
         elif resource.kind in _HOSTING_KINDS or resource.kind in _AUTOSCALING_KINDS:
-            wants.hosting.add(resource)
+            wants.hosting.add(resource, adoptable=adoptable)
             autoscaling.setdefault(region, set()).add(address)
             for role, name in resource.names.items():
                 if role.startswith("target:"):

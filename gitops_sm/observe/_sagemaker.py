@@ -9,6 +9,13 @@ candidates.
 ``details`` / ``volatile`` keys use the AWS member names (``FailureReason``, ``EndpointConfigName``,
 ``ProductionVariants``, …) plus ``OutputLocation`` for a job's output and ``Ledger`` when a job's
 describe was skipped because the ledger records it as terminal for its spec hash.
+
+Adoption candidates (a spec annotated ``gitops-sm.io/adopt: "true"`` or named by ``--adopt``) are
+read so that adopting never rests on what was not read: their tags always, and when those show the
+object is not ours, its Describe (one call; the one a running job or a model/config gets anyway is
+reused) with the members the spec's create request sets kept under ``details["Definition"]`` for
+the planner to compare. A candidate endpoint is never skipped as settled before its tags say it is
+ours. Nothing changes for a pass without candidates.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from gitops_sm.kinds import (
     JobKindInfo,
     Kind,
 )
-from gitops_sm.model import JOB_OBSERVED_TYPES, DesiredResource, ObservedResource, ObservedType
+from gitops_sm.model import DEFINITION, JOB_OBSERVED_TYPES, DesiredResource, ObservedResource, ObservedType
 from gitops_sm.naming import generated_prefix
 from gitops_sm.observe._ledger import LIST_SUMMARY, Ledger
 from gitops_sm.observe._reader import (
@@ -58,6 +65,7 @@ class WantedJob:
     name: str
     spec_hash: str
     generated: bool
+    compare: tuple[str, ...] = ()  # an adoption candidate: the request members to keep if it is not ours
 
 
 @dataclass(kw_only=True)
@@ -102,15 +110,27 @@ class HostingWants:
     content_addressed: dict[str, set[str]] = field(default_factory=dict)
     explicit: set[str] = field(default_factory=set)  # config/model names an ACK/v1 resource names itself
 
+    # Adoption candidates: an explicitly named model/config -> the request members to keep when it is
+    # not ours; endpoints whose spec may adopt them (never skipped as settled before their tags are read).
+    adopting: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    adopting_endpoints: set[str] = field(default_factory=set)
+
     def __bool__(self) -> bool:
         return bool(self.addresses)
 
-    def add(self, resource: DesiredResource) -> None:
+    def add(self, resource: DesiredResource, *, adoptable: bool = False) -> None:
         """Sort a hosting or autoscaling resource's ``names`` by role (design: DesiredResource.names)."""
         address = str(resource.address)
         self.addresses.add(address)
         endpoint = resource.names.get("endpoint")
         hosting = resource.kind is Kind.HOSTING_DEPLOYMENT
+        if adoptable:
+            if endpoint and resource.kind in (Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT):
+                self.adopting_endpoints.add(endpoint)
+            elif resource.kind in (Kind.MODEL, Kind.ENDPOINT_CONFIG) and resource.requests:
+                for role in ("model", "endpoint_config"):
+                    if role in resource.names:
+                        self.adopting[resource.names[role]] = request_members(resource)
         for role, name in resource.names.items():
             if role == "endpoint":
                 self.endpoints.setdefault(name, []).append(address)
@@ -143,6 +163,11 @@ class HostingWants:
         if not endpoints or name in self.explicit:
             return False
         return endpoints <= settled
+
+
+def request_members(resource: DesiredResource) -> tuple[str, ...]:
+    """The members of ``resource``'s create request an adoption compares (all but its tags)."""
+    return tuple(sorted(k for k in resource.requests[0].params if k != "Tags"))
 
 
 # --------------------------------------------------------------------------- jobs
@@ -251,6 +276,8 @@ def _observe_wanted_job(
     type_ = JOB_OBSERVED_TYPES[info.kind]
     key = (scope.region, type_.value, jobs[0].name)
     addresses = [job.address for job in jobs]
+    compare = tuple(sorted({member for job in jobs for member in job.compare}))
+    tags: dict[str, str] | None = None
     if ledger is not None and status in TERMINAL_JOB_STATUSES:
         for job in jobs:
             recorded = ledger.terminal_status(
@@ -271,24 +298,26 @@ def _observe_wanted_job(
                 )
                 return
     if status in TERMINAL_JOB_STATUSES and reads is Reads.DECISIONS:
-        if all(job.generated for job in jobs):
+        if all(job.generated for job in jobs) and not compare:
             # Its generated name embeds the spec hash, so the List page already proves which spec it
             # ran, and nothing can be done to a finished job: no further call.
             return
         # An explicit name proves nothing about the spec: its spec-hash tag decides between no-op
-        # and "the spec changed under an explicit name". The Describe decides nothing here. A
-        # Search record proving this very spec's job stands in for the ListTags (observe._search).
+        # and "the spec changed under an explicit name". The Describe decides nothing here, except
+        # for an adoption candidate that is not ours: adopting compares its definition. A Search
+        # record proving this very spec's job stands in for the ListTags (observe._search).
         proven = (
             proven_job_tags(record, summary=summary, address=jobs[0].address, spec_hash=jobs[0].spec_hash)
             if len(jobs) == 1
             else None
         )
-        if proven is not None:
+        if proven is not None:  # ours, for this address and spec hash: nothing to adopt either
             current = reader.resources[key]
             reader.put(replace(current, tags=proven, volatile={**current.volatile, TAGS_FROM_SEARCH: True}))
             return
-        read_tags(reader, client, key=key, addresses=addresses)
-        return
+        tags = read_tags(reader, client, key=key, addresses=addresses)
+        if not compare or tags is None or is_managed(tags):
+            return
     try:
         described = reader.call(
             client, info.describe_call, target=jobs[0].name, **{info.name_member: jobs[0].name}
@@ -310,7 +339,20 @@ def _observe_wanted_job(
             volatile={**current.volatile, **volatile},
         )
     )
-    read_tags(reader, client, key=key, addresses=addresses)
+    if tags is None:
+        tags = read_tags(reader, client, key=key, addresses=addresses)
+    _keep_definition(reader, key=key, described=described, members=compare, tags=tags)
+
+
+def _keep_definition(
+    reader: Reader, *, key: tuple[str, str, str], described: Mapping[str, Any], members: Sequence[str],
+    tags: Mapping[str, str] | None,
+) -> None:
+    """Keep an adoption candidate's live definition (``members`` of its Describe) when it is not ours."""
+    current = reader.resources.get(key)
+    if not members or tags is None or is_managed(tags) or current is None:
+        return
+    reader.put(replace(current, details={**current.details, DEFINITION: pick(described, members)}))
 
 
 def _job_fields(kind: Kind, described: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -442,7 +484,11 @@ def observe_hosting(
     may_skip = reads is Reads.DECISIONS and not read_all_tags
     if endpoints is not None:
         names = [name for name in sorted(endpoints) if read_all_tags or name in wants.endpoints]
-        recorded_of = {name: reader.reuse_recorded((region, ObservedType.ENDPOINT.value, name)) for name in names}
+        recorded_of = {  # an adoption candidate is read from AWS, never from the ledger
+            name: None if name in wants.adopting_endpoints else reader.reuse_recorded(
+                (region, ObservedType.ENDPOINT.value, name))
+            for name in names
+        }
         records: dict[str, Any] = {}
         if may_skip:
             # Endpoints a Search record could prove settled: desired, not from the ledger, InService.
@@ -456,6 +502,7 @@ def observe_hosting(
         for name in names:
             addresses = wants.endpoints.get(name)
             key = (region, ObservedType.ENDPOINT.value, name)
+            adopting = name in wants.adopting_endpoints
             recorded = recorded_of[name]
             if recorded is not None:
                 config_name = recorded.details.get("EndpointConfigName")
@@ -476,10 +523,15 @@ def observe_hosting(
                 current_config = _describe_endpoint(
                     reader, client, region=region, name=name, addresses=addresses or []
                 )
+                tags = None
                 if may_skip and addresses and _is_settled(reader.resources.get(key), wants.configs_of.get(name)):
-                    settled.add(name)
-                    continue
-                tags = read_tags(reader, client, key=key, addresses=addresses or [])
+                    if adopting:  # settled only once its tags say it is ours (else adopting would skip it)
+                        tags = read_tags(reader, client, key=key, addresses=addresses)
+                    if not adopting or (tags is not None and is_managed(tags)):
+                        settled.add(name)
+                        continue
+                if tags is None:
+                    tags = read_tags(reader, client, key=key, addresses=addresses or [])
             owned_or_wanted = addresses is not None or bool(tags and is_managed(tags))
             if current_config and owned_or_wanted and current_config not in described_configs:
                 described_configs.add(current_config)
@@ -514,6 +566,7 @@ def observe_hosting(
                         name=name,
                         addresses=wanted[name],
                         known=known,
+                        compare=wants.adopting.get(name, ()),
                     )
             elif read_all_tags or (endpoint_prefixes and name.startswith(endpoint_prefixes)):
                 key = (region, type_.value, name)
@@ -644,12 +697,14 @@ def _describe_and_tag(
     name: str,
     addresses: Sequence[str],
     known: set[str] | None,
+    compare: Sequence[str] = (),
 ) -> None:
-    """Describe<Model|EndpointConfig> + ListTags of one name (present in ``known``)."""
+    """Describe<Model|EndpointConfig> + ListTags of one name (present in ``known``); with ``compare``
+    (an adoption candidate) never from the ledger, and its definition kept when it is not ours."""
     if known is not None and name not in known:
         return
     key = (region, type_.value, name)
-    if reader.reuse_recorded(key) is not None:
+    if not compare and reader.reuse_recorded(key) is not None:
         return  # unchanged since the ledger recorded it (models and configs never change)
     if type_ is ObservedType.MODEL:
         operation, name_key, arn_key = "DescribeModel", "ModelName", "ModelArn"
@@ -672,4 +727,5 @@ def _describe_and_tag(
         ]
     current = reader.resources.get(key) or ObservedResource(type=type_, region=region, name=name)
     reader.put(replace(current, arn=described.get(arn_key) or current.arn, details=details))
-    read_tags(reader, client, key=key, addresses=addresses)
+    tags = read_tags(reader, client, key=key, addresses=addresses)
+    _keep_definition(reader, key=key, described=described, members=compare, tags=tags)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from gitops_sm import kinds, ownership
 from gitops_sm.kinds import Kind
 from gitops_sm.model import (
+    DEFINITION,
     JOB_OBSERVED_TYPES,
     Action,
     AwsRequest,
@@ -29,6 +30,7 @@ from gitops_sm.model import (
     digest,
 )
 from gitops_sm.naming import generated_prefix
+from gitops_sm.plan import _adopt
 from gitops_sm.plan.health import ownership_conflict
 
 DEFAULT_PRUNE_THRESHOLD = kinds.DEFAULT_PRUNE_THRESHOLD
@@ -309,17 +311,53 @@ def claim(
     after: Mapping[str, Any],
     depends_on: Iterable[str] = (),
 ) -> ResourceChange | None:
-    """None when ``obs`` is ours to manage; else adopt it (tags only) when allowed, or the conflict error."""
+    """None when ``obs`` is ours to manage; else adopt it when allowed (:func:`adopt`), or the conflict error."""
     conflict = owner_problem(ctx, res, obs, noun)
     if conflict is None:
         return None
     if not is_ours(obs) and ctx.adoptable(res):
-        return change(
-            res, region, [Action.UPDATE], f"adopt {noun} {obs.name!r}: add the gitops-sm ownership tags",
-            before=before, after=after, steps=[adopt_step(res, region, obs, request_tags(request))],
-            depends_on=depends_on,
-        )
+        return adopt(res, region, obs, noun=noun, request=request, depends_on=depends_on)
     return change(res, region, [Action.ERROR], conflict, before=before)
+
+
+def adopt(
+    res: DesiredResource,
+    region: str,
+    obs: ObservedResource,
+    *,
+    noun: str,
+    request: AwsRequest,
+    depends_on: Iterable[str] = (),
+) -> ResourceChange:
+    """Adopt an immutable resource (a job, an explicitly named Model or EndpointConfig): add our tags.
+
+    It cannot be changed, so it is adopted as it is, as history: its live definition is compared
+    with the spec (:mod:`gitops_sm.plan._adopt`), every difference accepted is named in the reason
+    and shown in ``before``/``after`` (``accepted_differences``: live, spec), and the spec-hash tag
+    records the spec that matches what runs, never a spec it does not run."""
+    live = obs.details.get(DEFINITION)
+    tag_hash = tags_of(obs).get(kinds.TAG_SPEC_HASH)
+    what = f"adopt {noun} {obs.name!r}: add the gitops-sm ownership tags"
+    if not isinstance(live, Mapping):
+        return change(res, region, [Action.ERROR], f"cannot adopt {noun} {obs.name!r}: its live definition was not "
+                      "read in this pass, so it cannot be compared with the spec; plan again",
+                      before={"name": obs.name, "status": obs.status, "spec_hash": tag_hash})
+    diffs = _adopt.differences(request, live)
+    recorded = _adopt.matching_spec_hash(res, request, diffs) if diffs else res.spec_hash
+    tags = [{**t, "Value": recorded} if t.get("Key") == kinds.TAG_SPEC_HASH else t for t in request_tags(request)]
+    before: dict[str, Any] = {"name": obs.name, "status": obs.status, "spec_hash": tag_hash}
+    after: dict[str, Any] = {"name": obs.name, "status": obs.status, "spec_hash": recorded}
+    if not diffs:
+        reason = f"{what}; its live definition matches the spec"
+    else:
+        live_view, spec_view = _adopt.views(diffs, request=request, live=live)
+        before["accepted_differences"], after["accepted_differences"] = live_view, spec_view  # redacted
+        reason = (f"{what}, accepting {_adopt.plural(len(diffs), 'difference')} from the spec: "
+                  f"{_adopt.describe(diffs, request=request, live=live)}. A SageMaker {noun} cannot be changed, so it "
+                  f"is kept as it runs and its {kinds.TAG_SPEC_HASH} tag records the spec that matches it ({recorded}): "
+                  f"later passes report the spec as changed until it matches the {noun} or names a new one")
+    return change(res, region, [Action.UPDATE], reason, before=before, after=after,
+                  steps=[adopt_step(res, region, obs, tags)], depends_on=depends_on)
 
 
 def request_tags(request: AwsRequest) -> list[Mapping[str, str]]:

@@ -26,20 +26,32 @@ and not retried until the spec changes or ``--retry-failed ADDRESS``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from gitops_sm import kinds
 from gitops_sm.kinds import Kind
-from gitops_sm.model import Action, DesiredResource, ObservedResource, ObservedType, ResourceChange, Step
+from gitops_sm.model import (
+    Action,
+    AwsRequest,
+    DesiredResource,
+    ObservedResource,
+    ObservedType,
+    ResourceChange,
+    Step,
+)
+from gitops_sm.plan import _adopt
 from gitops_sm.plan._autoscaling import detach_steps
 from gitops_sm.plan._context import (
     Context,
+    adopt_step,
     call,
     change,
     claim,
     is_ours,
     owner_problem,
     references,
+    request_tags,
     step,
     tags_of,
     without_tags,
@@ -179,14 +191,59 @@ def endpoint_update(
     prereq_steps: list[Step],
     depends_on: Iterable[str] = (),
 ) -> ResourceChange:
-    endpoint = obs.name
     ro = rollout_of(ctx, res)
     before = _observed_view(ctx, ro)
     after = _desired_view(ctx, res, ro)
     request = next(r for r in res.requests if r.operation == "CreateEndpoint")
-    if claimed := claim(ctx, res, region, obs, noun="Endpoint", request=request, before=before, after=after,
-                         depends_on=depends_on):
-        return claimed
+    conflict = owner_problem(ctx, res, obs, "Endpoint")
+    if conflict is None:
+        return _endpoint_change(ctx, res, region, obs, ro, before, after, prereq_steps, depends_on)
+    if is_ours(obs) or not ctx.adoptable(res):
+        return change(res, region, [Action.ERROR], conflict, before=before)
+    planned = _endpoint_change(ctx, res, region, obs, ro, before, after, prereq_steps, depends_on)
+    return _adopted_endpoint(res, region, obs, planned, request)
+
+
+def _adopted_endpoint(
+    res: DesiredResource, region: str, obs: ObservedResource, planned: ResourceChange, request: AwsRequest
+) -> ResourceChange:
+    """Adopt a foreign endpoint: our tags first, then the change the spec needs, in the same plan.
+
+    An endpoint can be moved to the spec (a new content-addressed config, models, ``UpdateEndpoint``),
+    so adopting one that differs plans that update (the replacement of its config) right after
+    ``AddTags``; ``before``/``after`` are the usual endpoint views, so the rendered diff shows what
+    changes, and the reason names it. One that runs what the spec asks is only tagged. One that must
+    wait (not ``InService``) is tagged now and updated by a later pass; an error stays an error."""
+    what = f"adopt Endpoint {obs.name!r}: add the gitops-sm ownership tags"
+    if planned.action is Action.ERROR:
+        return replace(planned, reason=f"cannot {what.split(':')[0]}: {planned.reason}", steps=())
+    tags = adopt_step(res, region, obs, request_tags(request))
+    diffs = _adopt.view_differences(planned.before or {}, planned.after or {})
+    if planned.action in (Action.NOOP, Action.WAIT) or not planned.steps:
+        if planned.action is Action.WAIT:
+            reason = f"{what} now; the change the spec needs waits: {planned.reason}"
+        else:
+            reason = f"{what}; it runs what the spec asks for ({planned.reason})"
+        return replace(planned, actions=(Action.UPDATE,), reason=reason, steps=(tags,))
+    differs = f" ({_adopt.plural(len(diffs), 'difference')} from the spec: {_adopt.describe_views(diffs)})" if diffs else ""
+    how = planned.reason.removeprefix("drift: ")  # the config it runs is not ours: it is being adopted, not drift
+    reason = f"{what}, then move it to the spec{differs}: {how}"
+    return replace(planned, reason=reason, steps=(tags, *planned.steps))
+
+
+def _endpoint_change(
+    ctx: Context,
+    res: DesiredResource,
+    region: str,
+    obs: ObservedResource,
+    ro: Rollout,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    prereq_steps: list[Step],
+    depends_on: Iterable[str],
+) -> ResourceChange:
+    """What the endpoint needs to run the spec, once it is ours (or is being adopted)."""
+    endpoint = obs.name
     current, config = ro.current_config, ro.desired_config
     address = str(res.address)
 

@@ -86,7 +86,9 @@ def plan_job(ctx: Context, res: DesiredResource) -> ResourceChange:
             return change(
                 res, region, [Action.ERROR],
                 f"the spec changed but the job name is explicit (spec.{field}: {name}); SageMaker jobs are "
-                f"immutable, so set a new spec.{field} to run a new job (the existing one is {obs.status})",
+                f"immutable, so set a new spec.{field} to run a new job (the existing one is {obs.status}). Its "
+                f"{kinds.TAG_SPEC_HASH} tag {observed_hash} records the spec it ran (or, if it was adopted, the spec "
+                f"that matched it), not this spec's {res.spec_hash}",
                 before=before, after=after,
             )
         current = f"{info.noun} {name} is {obs.status or 'present'}"

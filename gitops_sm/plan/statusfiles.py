@@ -37,6 +37,7 @@ from typing import Any
 from gitops_sm import kinds
 from gitops_sm.kinds import Kind
 from gitops_sm.model import (
+    DEFINITION,
     JOB_OBSERVED_TYPES,
     DesiredResource,
     JsonDict,
@@ -232,7 +233,9 @@ def ledger_entries(res: DesiredResource, observed: ObservedState, *, region: str
             hosted.append(
                 # Committed to git: a model's container environment may hold secrets. Nothing
                 # the planner reads from a recorded object is secret-shaped, so it works on this.
-                {"arn": obs.arn, "details": redact(dict(obs.details)), "name": obs.name, "region": region,
+                # An adoption candidate's live definition is for the planner only: never recorded.
+                {"arn": obs.arn, "details": redact({k: v for k, v in obs.details.items() if k != DEFINITION}),
+                 "name": obs.name, "region": region,
                  "status": obs.status, "summary": str(summary), "tags": dict(obs.tags), "type": obs.type.value}
             )
     entries: JsonDict = _sorted({"jobs": jobs, "observed": sorted(hosted, key=lambda e: (e["type"], e["name"]))})

@@ -14,17 +14,7 @@ that crashed after creating a job finds it again by name instead of creating a d
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any
-
-from gitops_sm.model import canonical_json
+from gitops_sm.model import SPEC_HASH_LENGTH, content_hash
 from gitops_sm.naming import fit_name, hashed_name, sanitize_name
 
-__all__ = ["content_hash", "fit_name", "hashed_name", "sanitize_name"]
-
-SPEC_HASH_LENGTH = 16
-
-
-def content_hash(value: Any) -> str:
-    """16 hex digits of sha256 over the canonical JSON of ``value``."""
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()[:SPEC_HASH_LENGTH]
+__all__ = ["SPEC_HASH_LENGTH", "content_hash", "fit_name", "hashed_name", "sanitize_name"]

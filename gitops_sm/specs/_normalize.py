@@ -79,7 +79,7 @@ from gitops_sm.kinds import (
     TAG_UPDATE_TO,
     Kind,
 )
-from gitops_sm.model import Address, AwsRequest, DesiredResource, Issue
+from gitops_sm.model import Address, AwsRequest, DesiredResource, Issue, request_view
 from gitops_sm.naming import job_name_digest
 from gitops_sm.redaction import hide_values, is_sensitive_at, scrub_text
 from gitops_sm.specs._document import Document, FieldPath, format_path
@@ -1181,10 +1181,7 @@ def _values_at(data: Any, path: FieldPath) -> list[Any]:
 
 def _view(service: str, operation: str, params: Mapping[str, Any], user_tags: Any) -> dict[str, Any]:
     """What a request contributes to a hash: its params with the user's tags, never ours."""
-    body = dict(params)
-    if user_tags:
-        body["Tags"] = user_tags
-    return {"service": service, "operation": operation, "params": body}
+    return request_view(service, operation, params, user_tags)
 
 
 _BUILDERS: Mapping[Kind, Callable[[_Normalizer, Mapping[str, Any]], _Built]] = {

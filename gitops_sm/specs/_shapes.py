@@ -31,19 +31,15 @@ from typing import Any
 
 import botocore
 import botocore.session
-from botocore.model import ListShape, MapShape, ServiceModel, Shape, StringShape, StructureShape
+from botocore.model import ListShape, MapShape, Shape, StringShape, StructureShape
 from botocore.validate import ParamValidator
 
-from gitops_sm.botocoredata import new_botocore_session
+from gitops_sm.botocoredata import service_model
 from gitops_sm.specs._document import FieldPath, format_path
 
 # --------------------------------------------------------------------------- service models
 
 
-@functools.cache
-def service_model(service: str) -> ServiceModel:
-    """botocore's model of ``service`` ("sagemaker", "application-autoscaling"), loaded once."""
-    return new_botocore_session().get_service_model(service)
 
 
 def input_shape(service: str, operation: str) -> StructureShape:
