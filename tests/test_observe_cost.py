@@ -11,7 +11,7 @@ import pytest
 from gitops_sm import kinds
 from gitops_sm.awsclients import ClientFactory
 from gitops_sm.kinds import Kind
-from gitops_sm.model import Address, DesiredResource, ObservedType, SourceLocation
+from gitops_sm.model import DEFINITION, Address, AwsRequest, DesiredResource, ObservedType, SourceLocation
 from gitops_sm.observe import Reads, observe
 
 REGION = "us-east-1"
@@ -166,3 +166,29 @@ def test_listing_is_paged_by_one_hundred(
 
     assert len(state.of_type(REGION, ObservedType.TRAINING_JOB)) == JOBS + 100
     assert clients.counter.by_operation() == {"ListTrainingJobs": 2}
+
+
+def test_adoption_candidates_cost_their_tags_and_one_describe_only_when_not_ours(
+    seeded: list[DesiredResource], boto_client: Callable[..., Any]
+) -> None:
+    """A candidate (annotated, or named by --adopt) never rests on unread tags; its definition is
+    read only when it is not ours. The other finished jobs still cost nothing beyond the List page."""
+    sm = boto_client("sagemaker")
+    request = AwsRequest(service=kinds.SAGEMAKER, operation="CreateTrainingJob", params={
+        "RoleArn": "arn:aws:iam::123456789012:role/sm", "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+        "Tags": [{"Key": "team", "Value": "a"}]})
+    ours = replace(seeded[0], requests=(request,), annotations={kinds.ANNOTATION_ADOPT: "true"})
+    foreign = replace(seeded[1], requests=(request,))
+    arn = sm.describe_training_job(TrainingJobName=foreign.names["job"])["TrainingJobArn"]
+    sm.delete_tags(ResourceArn=arn, TagKeys=[kinds.TAG_MANAGED_BY, kinds.TAG_SPEC_HASH])
+    clients = ClientFactory(region=REGION, max_attempts=1)
+
+    state = observe(desired=[ours, foreign, *seeded[2:]], clients=clients, default_region=REGION,
+                    adopt=frozenset({str(foreign.address)}))
+
+    assert clients.counter.by_operation() == {"ListTrainingJobs": 1, "ListTags": 2, "DescribeTrainingJob": 1}
+    found = state.get(REGION, ObservedType.TRAINING_JOB, foreign.names["job"])
+    assert found is not None and found.details[DEFINITION] == {
+        "RoleArn": "arn:aws:iam::123456789012:role/sm", "StoppingCondition": {"MaxRuntimeInSeconds": 3600}}
+    mine = state.get(REGION, ObservedType.TRAINING_JOB, ours.names["job"])
+    assert mine is not None and mine.tags is not None and DEFINITION not in mine.details

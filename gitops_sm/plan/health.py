@@ -138,13 +138,16 @@ def ownership_conflict(res: DesiredResource, obs: ObservedResource, noun: str) -
 
 
 def _stale_spec(res: DesiredResource, obs: ObservedResource, noun: str, fix: str) -> str:
-    """Ours, but created from another version of the spec: possible only under an explicit name."""
+    """Ours, but its spec-hash tag names another version of the spec: it was created from an earlier
+    one, or adopted with differences (the tag then records the spec that matches it). Possible only
+    under an explicit name."""
     if obs.tags is None:
         return ""
     observed_hash = obs.tags.get(kinds.TAG_SPEC_HASH)
     if observed_hash is None or observed_hash == res.spec_hash:
         return ""
-    return f"{noun} {obs.name} was created from an earlier version of this spec; {fix}"
+    return (f"{noun} {obs.name} runs another version of this spec (created from an earlier one, or adopted with "
+            f"differences from it); {fix}")
 
 
 # --------------------------------------------------------------------------- per kind
