@@ -248,3 +248,18 @@ def test_an_endpoint_that_must_wait_is_tagged_now_and_updated_later() -> None:
     assert change.actions == (Action.UPDATE,) and [s.call for s in change.steps] == ["AddTags"]
     assert change.reason.startswith("adopt Endpoint 'web': add the gitops-sm ownership tags now; the change the "
                                     "spec needs waits: endpoint web must move to web-22222222 but is Updating")
+
+
+def test_a_list_that_differs_is_recorded_as_the_spec_would_write_it_without_aws_defaults() -> None:
+    job = training_job(explicit="nightly")
+    spec = _training()
+    channel = {"ChannelName": "validation", "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
+                                                                           "S3Uri": "s3://b/validation/"}}}
+    edited = _training(InputDataConfig=[*spec.params["InputDataConfig"], channel])
+    live = _described(spec)
+    live["InputDataConfig"].append(copy.deepcopy(channel))  # the first channel carries AWS's defaults
+
+    diffs = differences(spec, live)
+
+    assert [d.name for d in diffs] == ["InputDataConfig"]
+    assert matching_spec_hash(job, spec, diffs) == matching_spec_hash(job, edited, [])

@@ -233,7 +233,8 @@ def matching_spec_hash(res: DesiredResource, request: AwsRequest, diffs: Sequenc
     without a name gitops-sm generated, plus the user's tags (``model.request_view``)."""
     params: dict[str, Any] = copy.deepcopy(dict(request.params))
     for diff in diffs:
-        _put(params, diff.path, copy.deepcopy(diff.live))
+        live = diff.live if diff.spec is MISSING else project(diff.live, diff.spec, _shape_at(request, diff.path))
+        _put(params, diff.path, copy.deepcopy(live))  # cut to what the spec sets, as an edited spec would say
     tags = params.pop("Tags", None) or []
     user_tags = [t for t in tags if isinstance(t, Mapping) and t.get("Key") not in kinds.OUR_TAG_KEYS]
     name_member = _NAME_MEMBERS.get(request.operation)

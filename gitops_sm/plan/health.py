@@ -146,8 +146,7 @@ def _stale_spec(res: DesiredResource, obs: ObservedResource, noun: str, fix: str
     observed_hash = obs.tags.get(kinds.TAG_SPEC_HASH)
     if observed_hash is None or observed_hash == res.spec_hash:
         return ""
-    return (f"{noun} {obs.name} runs another version of this spec (created from an earlier one, or adopted with "
-            f"differences from it); {fix}")
+    return f"{noun} {obs.name} was created from an earlier version of this spec, or adopted with differences from it; {fix}"
 
 
 # --------------------------------------------------------------------------- per kind
