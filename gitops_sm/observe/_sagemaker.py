@@ -494,7 +494,7 @@ def observe_hosting(
             # Endpoints a Search record could prove settled: desired, not from the ledger, InService.
             candidates = [
                 name for name in names
-                if recorded_of[name] is None and wants.configs_of.get(name)
+                if recorded_of[name] is None and wants.configs_of.get(name) and name not in wants.adopting_endpoints
                 and reader.resources[(region, ObservedType.ENDPOINT.value, name)].status == ENDPOINT_IN_SERVICE
             ]
             if worth_searching(candidates=len(candidates), listed=len(endpoints), list_page_size=LIST_PAGE_SIZE):
@@ -510,7 +510,7 @@ def observe_hosting(
                 tags = dict(recorded.tags) if recorded.tags is not None else None
             else:
                 listed = reader.resources[key]
-                record = settled_endpoint_record(
+                record = None if adopting else settled_endpoint_record(  # a candidate's own tags decide
                     records.get(name),
                     status=listed.status,
                     last_modified=listed.volatile.get("LastModifiedTime"),
