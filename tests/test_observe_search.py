@@ -20,7 +20,7 @@ from gitops_sm.kinds import Kind
 from gitops_sm.model import Action, ObservedType, ResourceChange
 from gitops_sm.observe._search import proven_job_tags, settled_endpoint_record
 from tests.jobspecs import REGION, Dialect, job_manifest, write_spec
-from tests.manifests import hosting_deployment, write_spec_files
+from tests.manifests import hosting_autoscaling_policy, hosting_deployment, write_spec_files
 
 JOBS = ("train-a", "train-b", "train-c")
 ENDPOINTS = ("web-a", "web-b", "web-c")
@@ -173,6 +173,24 @@ def test_settled_endpoints_proven_by_their_search_records_are_not_described(tmp_
     endpoint = outcome.observed.get(REGION, ObservedType.ENDPOINT, "web-a")
     assert endpoint is not None and endpoint.status == "InService"
     assert endpoint.details["ProductionVariants"][0]["VariantName"] == "AllTraffic"
+
+
+def test_autoscaling_on_endpoints_proven_by_search_costs_no_tag_reads(tmp_path: Path, aws_env: Any) -> None:
+    """Like an endpoint reused from the ledger, one proven settled by its Search record gets no
+    ListTagsForResource of its declared scalable targets: the pass is pages only (an untagged
+    target of an older gitops-sm is tagged when its endpoint is next described, or by --prune)."""
+    root = _endpoints(tmp_path / "specs")
+    for name in ENDPOINTS:
+        write_spec_files(root, {f"{name}-hap.yaml": hosting_autoscaling_policy(f"{name}-hap", endpoint=name)})
+    _converge(root)
+
+    outcome, calls = _plan(root)
+
+    assert not outcome.plan.has_changes
+    assert "ListTagsForResource" not in calls and "DescribeEndpoint" not in calls, calls
+    assert calls["Search"] == 1 and calls["DescribeScalableTargets"] == 1
+    target = outcome.observed.get(REGION, ObservedType.SCALABLE_TARGET, "endpoint/web-a/variant/AllTraffic")
+    assert target is not None and target.tags is None  # not read, and nothing was planned on it
 
 
 def test_an_updating_endpoint_is_described(

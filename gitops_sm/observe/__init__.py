@@ -32,8 +32,9 @@ What a pass reads, per region (and per ``spec.sageMakerEndpoint`` override), wit
 * autoscaling: ``DescribeScalableTargets`` and ``DescribeScalingPolicies`` for the whole
   ``sagemaker`` namespace; ``ListTagsForResource`` for targets no spec declares that sit on a
   desired endpoint (a dropped resource ID), for declared targets whose endpoint was described in
-  this pass (not reused from the ledger: an untagged target of an older gitops-sm gets tagged) and,
-  with ``include_unlisted_owned`` (prune), for every undeclared target.
+  this pass (not reused from the ledger nor proven settled by its Search record: an untagged target
+  of an older gitops-sm gets tagged then) and, with ``include_unlisted_owned`` (prune), for every
+  undeclared target.
 
 ``reads=Reads.REPORT`` (``status``) also describes and tags finished desired jobs and settled
 endpoints' objects, for the failure reasons, outputs and conflicts the report shows.
@@ -51,8 +52,8 @@ A ledger that also implements :class:`RecordedState` removes the hosting Describ
 for endpoints, configs and models whose List summary (``volatile["ListSummary"]``) is unchanged
 since it recorded them; a steady-state pass then costs only the List/Describe*-all pages
 (measured with ``bench/bench_observe.py``: 16 calls for 800 training jobs, 100 processing jobs and
-50 autoscaled endpoints; without a ledger, 175: those pages, 9 ``Search`` pages, 50 ``ListTags`` of
-the explicit-name processing jobs and 100 ``ListTagsForResource`` of the declared scalable targets).
+50 autoscaled endpoints; without a ledger, 75: those pages, 9 ``Search`` pages and 50 ``ListTags`` of
+the explicit-name processing jobs).
 ``Search`` is never issued in ``Reads.REPORT`` passes, with ``include_unlisted_owned`` (prune), or
 for what the ledger answers.
 
@@ -85,6 +86,7 @@ from gitops_sm.observe._sagemaker import (
     observe_jobs,
     request_members,
 )
+from gitops_sm.observe._search import SEARCH_RECORD
 
 __all__ = ["FROM_LEDGER", "LIST_SUMMARY", "Ledger", "Reads", "RecordedState", "describe_job", "observe", "verify_ownership"]
 
@@ -174,9 +176,10 @@ def observe(
                 reader, scope=scope, wants=wants.hosting, read_all_tags=include_unlisted_owned, reads=reads
             )
     for region in sorted(autoscaling):
-        described = {  # desired endpoints read from AWS in this pass (not reused from the ledger)
+        described = {  # endpoints described in this pass (not reused from the ledger, not proven by Search)
             r.name for r in reader.resources.values()
-            if r.type is ObservedType.ENDPOINT and r.region == region and not r.volatile.get(FROM_LEDGER)
+            if r.type is ObservedType.ENDPOINT and r.region == region
+            and not r.volatile.get(FROM_LEDGER) and not r.volatile.get(SEARCH_RECORD)
         }
         observe_autoscaling(
             reader,

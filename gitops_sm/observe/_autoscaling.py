@@ -7,8 +7,8 @@ endpoints (design section 10).
 Tags of scalable targets cost one ListTagsForResource each, so they are read only for: targets no
 desired spec declares on a desired endpoint (a HostingAutoscalingPolicy that dropped a variant
 finds it by its ``gitops-sm/address`` tag); declared targets whose endpoint was described in this
-pass, i.e. not reused from the ledger (the planner tags a target an older gitops-sm registered
-without tags, and refuses one tagged for another address); and, with ``read_all_tags`` (prune),
+pass, i.e. not reused from the ledger nor proven settled by its Search record (the planner tags a
+target an older gitops-sm registered without tags, and refuses one tagged for another address); and, with ``read_all_tags`` (prune),
 every undeclared one. A steady-state pass over the ledger reads none (``tags`` stays None); ownership of a
 declared target then follows its spec.
 """
