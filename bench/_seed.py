@@ -14,6 +14,7 @@ serves the very backends seeded here (moto keeps them per process). Not part of 
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import time
@@ -30,6 +31,16 @@ from gitops_sm.sandbox.persistence import load_state, save_state
 
 MAX_SEED_PASSES = 6
 DEFAULT_CACHE = Path(__file__).resolve().parent / ".cache"
+
+
+def add_cache_options(parser: argparse.ArgumentParser) -> None:
+    """``--cache-dir``, ``--no-cache`` and ``--json``: the options every seeding bench takes."""
+    parser.add_argument(
+        "--cache-dir", type=Path, default=DEFAULT_CACHE,
+        help=f"where seeded simulator states are kept between runs (default {DEFAULT_CACHE})",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="seed every scale afresh, keep nothing")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -436,12 +436,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--scales", default="1,10", help="comma-separated multiples of the counts (default 1,10)")
     parser.add_argument("--repeat", type=int, default=3, help="planner-phase runs per scale, best kept (default 3)")
-    parser.add_argument(
-        "--cache-dir", type=Path, default=_seed.DEFAULT_CACHE,
-        help=f"where seeded simulator states are kept between runs (default {_seed.DEFAULT_CACHE})",
-    )
-    parser.add_argument("--no-cache", action="store_true", help="seed every scale afresh, keep nothing")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    _seed.add_cache_options(parser)
     parser.add_argument("--planner-phase-child", type=Path, help=argparse.SUPPRESS)  # internal: see planner_phase
     args = parser.parse_args(argv)
     if args.planner_phase_child is not None:

@@ -222,12 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--processing", type=int, default=100)
     parser.add_argument("--endpoints", type=int, default=50, help="endpoints, each with an autoscaling policy")
     parser.add_argument("--scales", default="1,10", help="comma-separated multipliers of the counts (default 1,10)")
-    parser.add_argument(
-        "--cache-dir", type=Path, default=_seed.DEFAULT_CACHE,
-        help=f"where seeded simulator states are kept between runs (default {_seed.DEFAULT_CACHE})",
-    )
-    parser.add_argument("--no-cache", action="store_true", help="seed every scale afresh, keep nothing")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    _seed.add_cache_options(parser)
     args = parser.parse_args(argv)
     scales = [int(s) for s in args.scales.split(",") if s.strip()]
     if not scales or min(scales) < 1 or min(args.training, args.processing, args.endpoints) < 0:

@@ -205,12 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scales", default="1,10", help="comma-separated multiples of the counts (default 1,10)")
     parser.add_argument("--rounds", type=int, default=40, help="calls of each operation per run (default 40)")
     parser.add_argument("--repeat", type=int, default=2, help="runs per scale, scales alternating; best kept (default 2)")
-    parser.add_argument(
-        "--cache-dir", type=Path, default=_seed.DEFAULT_CACHE,
-        help=f"where seeded simulator states are kept between runs (default {_seed.DEFAULT_CACHE})",
-    )
-    parser.add_argument("--no-cache", action="store_true", help="seed every scale afresh, keep nothing")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    _seed.add_cache_options(parser)
     args = parser.parse_args(argv)
     try:
         scales = sorted({int(part) for part in args.scales.split(",") if part.strip()})

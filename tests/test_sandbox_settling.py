@@ -17,6 +17,7 @@ import boto3
 
 from gitops_sm.sandbox import SandboxServer, configure_timing, reset, start_server
 from gitops_sm.sandbox.state import SimState, sim_state
+from tests.test_sandbox_server import create_training_job
 
 ROLE = "arn:aws:iam::123456789012:role/sandbox"
 ACCOUNT = "123456789012"
@@ -27,17 +28,6 @@ def _state() -> SimState:
     from moto.sagemaker.models import sagemaker_backends
 
     return sim_state(sagemaker_backends[ACCOUNT][REGION])
-
-
-def _training_job(sm: Any, name: str) -> None:
-    sm.create_training_job(
-        TrainingJobName=name,
-        AlgorithmSpecification={"TrainingImage": "xgb:1", "TrainingInputMode": "File"},
-        RoleArn=ROLE,
-        OutputDataConfig={"S3OutputPath": "s3://bucket/output"},
-        ResourceConfig={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 5},
-        StoppingCondition={"MaxRuntimeInSeconds": 3600},
-    )
 
 
 def _endpoint(sm: Any, name: str) -> None:
@@ -63,7 +53,7 @@ def test_only_jobs_and_endpoints_that_still_move_are_revisited(
     sandbox_timing(job_seconds=100, endpoint_seconds=10)
     sm = boto_client("sagemaker")
     for name in ("job-a", "job-b", "job-c"):
-        _training_job(sm, name)
+        create_training_job(sm, name)
     _endpoint(sm, "web")
     assert list(_state().unsettled_jobs) == [("TrainingJob", "job-a"), ("TrainingJob", "job-b"), ("TrainingJob", "job-c")]
     assert list(_state().transitioning_endpoints) == ["web"]
@@ -119,11 +109,11 @@ def test_a_state_file_saved_before_the_sets_existed_still_moves_its_jobs_and_end
     with start_server(state_file=state_file) as first:
         sm = boto3.client("sagemaker", region_name=REGION, endpoint_url=first.url)
         configure_timing(job_seconds=0, endpoint_seconds=0)
-        _training_job(sm, "done-before")
+        create_training_job(sm, "done-before")
         assert _status(sm, "done-before") == "Completed"
         finished_at = sm.describe_training_job(TrainingJobName="done-before")["LastModifiedTime"]
         configure_timing(job_seconds=3600, endpoint_seconds=3600)
-        _training_job(sm, "still-running")
+        create_training_job(sm, "still-running")
         _endpoint(sm, "web")
     _strip_the_sets(state_file)
     reset()
