@@ -73,6 +73,11 @@ class Kind(StrEnum):
     def is_job(self) -> bool:
         return self in JOB_KINDS
 
+    @property
+    def creates_endpoint(self) -> bool:
+        """A spec of this kind creates, updates and deletes one SageMaker endpoint."""
+        return self in (Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT)
+
 
 # (apiVersion, manifest kind) -> canonical kind.
 MANIFEST_KINDS: dict[tuple[str, str], Kind] = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -225,6 +225,14 @@ class DesiredResource:
         from gitops_sm.kinds import ANNOTATION_PRUNE
 
         return str(self.annotations.get(ANNOTATION_PRUNE, "")).lower() == "false"
+
+    def adoptable(self, adopt: Collection[str]) -> bool:
+        """Whether a same-named resource that is not ours may be adopted for this spec: its address
+        is in ``adopt`` (``--adopt``) or it carries the annotation ``gitops-sm.io/adopt: "true"``."""
+        from gitops_sm.kinds import ANNOTATION_ADOPT
+
+        flagged = str(self.annotations.get(ANNOTATION_ADOPT, "")).lower() == "true"
+        return flagged or str(self.address) in adopt
 
 
 class DocumentStatusKind(StrEnum):

@@ -71,7 +71,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gitops_sm.awsclients import ClientFactory
-from gitops_sm.kinds import ANNOTATION_ADOPT, JOB_KINDS, Kind
+from gitops_sm.kinds import JOB_KINDS, Kind
 from gitops_sm.model import DesiredResource, ObservedState, ObservedType
 from gitops_sm.observe._autoscaling import observe_autoscaling
 from gitops_sm.observe._describe import describe_job
@@ -124,7 +124,7 @@ def observe(
         scope = Scope(region=region, endpoint_url=resource.endpoint_url)
         wants = scopes.setdefault(scope, _ScopeWants())
         address = str(resource.address)
-        adoptable = address in adopt or str(resource.annotations.get(ANNOTATION_ADOPT, "")).lower() == "true"
+        adoptable = resource.adoptable(adopt)
         if resource.kind.is_job:
             job_name = resource.names.get("job")
             if job_name:

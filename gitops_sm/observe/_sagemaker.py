@@ -125,7 +125,7 @@ class HostingWants:
         endpoint = resource.names.get("endpoint")
         hosting = resource.kind is Kind.HOSTING_DEPLOYMENT
         if adoptable:
-            if endpoint and resource.kind in (Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT):
+            if endpoint and resource.kind.creates_endpoint:
                 self.adopting_endpoints.add(endpoint)
             elif resource.kind in (Kind.MODEL, Kind.ENDPOINT_CONFIG) and resource.requests:
                 for role in ("model", "endpoint_config"):

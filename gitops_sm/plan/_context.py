@@ -205,8 +205,7 @@ class Context:
         return None
 
     def adoptable(self, res: DesiredResource) -> bool:
-        flag = str(res.annotations.get(kinds.ANNOTATION_ADOPT, "")).lower() == "true"
-        return flag or str(res.address) in self.options.adopt
+        return res.adoptable(self.options.adopt)
 
     def observed_digest(self) -> str:
         return digest({"resources": self._consulted_views(), "errors": [e.to_dict() for e in self.observed.errors]})
@@ -375,7 +374,7 @@ def endpoint_providers(ctx: Context) -> dict[tuple[str, str], str]:
     def build() -> dict[tuple[str, str], str]:
         out: dict[tuple[str, str], str] = {}
         for res in ctx.desired:
-            if res.kind in (Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT):
+            if res.kind.creates_endpoint:
                 out[(ctx.region(res), res.names["endpoint"])] = str(res.address)
         return out
 

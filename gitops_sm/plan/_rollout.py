@@ -100,7 +100,7 @@ def endpoint_resources(ctx: Context) -> dict[tuple[str, str], DesiredResource]:
         lambda: {
             (ctx.region(r), r.names["endpoint"]): r
             for r in ctx.desired
-            if r.kind in (Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT) and "endpoint" in r.names
+            if r.kind.creates_endpoint and "endpoint" in r.names
         },
     )
 

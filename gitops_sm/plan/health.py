@@ -105,7 +105,7 @@ def assess(res: DesiredResource, observed: ObservedState, *, region: str) -> Ass
         return Assessment(health=Health.UNKNOWN, message=read_error)
     if res.kind.is_job:
         return _assess_job(res, observed, region)
-    if res.kind in (Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT):
+    if res.kind.creates_endpoint:
         return _assess_endpoint(res, observed, region)
     if res.kind is Kind.MODEL:
         return _assess_immutable(res, observed, region, ObservedType.MODEL, "model")

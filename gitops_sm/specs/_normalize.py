@@ -339,7 +339,7 @@ class _Normalizer:
         ours = len(self._our_tags(""))
         # An endpoint update tags the endpoint with the config it moves to (a failed update is
         # known to later passes), so an endpoint keeps one more tag free.
-        marker = 1 if self.kind in (Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT) else 0
+        marker = 1 if self.kind.creates_endpoint else 0
         if len(tags) + ours + marker > AWS_TAG_LIMIT:
             also = f" and the {TAG_UPDATE_TO} tag an endpoint update adds" if marker else ""
             conversion.problem(
@@ -434,7 +434,7 @@ class _Normalizer:
         user_tags = self._take_user_tags(params, conversion)
         self._check_instance_count(params, conversion)
         explicit = self._explicit_name(params, info.name_member, conversion)
-        view = _view(SAGEMAKER, operation, params, user_tags)
+        view = request_view(SAGEMAKER, operation, params, user_tags)
         spec_hash = content_hash([view])
         previous: tuple[str, ...] = ()
         if isinstance(explicit, str):
@@ -492,7 +492,7 @@ class _Normalizer:
             )
         user_tags = self._take_user_tags(params, conversion)
         explicit = self._explicit_name(params, name_member, conversion)
-        view = _view(SAGEMAKER, operation, params, user_tags)
+        view = request_view(SAGEMAKER, operation, params, user_tags)
         spec_hash = content_hash([view])
         if isinstance(explicit, str):
             name = explicit
@@ -614,7 +614,7 @@ class _Normalizer:
                 )
             else:
                 variant["ModelName"] = model_names[model]
-        config_hash = content_hash([_view(SAGEMAKER, config_op, config_params, config_tags)])
+        config_hash = content_hash([request_view(SAGEMAKER, config_op, config_params, config_tags)])
         config_name = hashed_name(endpoint, digest=config_hash, max_length=ENDPOINT_CONFIG_NAME_MAX)
         config_conversion.place(".EndpointConfigName", METADATA_NAME)
 
@@ -627,8 +627,8 @@ class _Normalizer:
         spec_hash = content_hash(
             [
                 *model_views,
-                _view(SAGEMAKER, config_op, config_view_params, config_tags),
-                _view(SAGEMAKER, "CreateEndpoint", {}, user_tags),
+                request_view(SAGEMAKER, config_op, config_view_params, config_tags),
+                request_view(SAGEMAKER, "CreateEndpoint", {}, user_tags),
             ]
         )
 
@@ -824,7 +824,7 @@ class _Normalizer:
             if tags is not None:
                 params.update(conversion.members({"tags": tags}, shape, path=SPEC))
             user_tags = params.pop("Tags", None)
-            view = _view(SAGEMAKER, "CreateModel", params, user_tags)
+            view = request_view(SAGEMAKER, "CreateModel", params, user_tags)
             generated = hashed_name(
                 f"{endpoint}-{model_name}", digest=content_hash([view]), max_length=MODEL_NAME_MAX
             )
@@ -983,7 +983,7 @@ class _Normalizer:
             conversions += [target_conversion, policy_conversion]
             names[f"target:{rid}"] = rid
             names[f"policy:{rid}"] = policy["PolicyName"]
-        spec_hash = content_hash([_view(r.service, r.operation, dict(r.params), None) for r in requests])
+        spec_hash = content_hash([request_view(r.service, r.operation, dict(r.params), None) for r in requests])
         finished = [
             self._finish(
                 conversion,
@@ -1137,7 +1137,7 @@ class _Normalizer:
         )
         user_tags = self._take_user_tags(params, conversion)
         self._check_target(params, conversion)
-        spec_hash = content_hash([_view(AUTOSCALING, operation, params, user_tags)])
+        spec_hash = content_hash([request_view(AUTOSCALING, operation, params, user_tags)])
         rid = params.get("ResourceId")
         final = self._with_tags(
             params, conversion, operation=operation, user_tags=user_tags, spec_hash=spec_hash
@@ -1154,7 +1154,7 @@ class _Normalizer:
             spec, input_shape(AUTOSCALING, operation), path=SPEC, ignore=self.dialect_fields
         )
         self._check_policy(params, conversion)
-        spec_hash = content_hash([_view(AUTOSCALING, operation, params, None)])
+        spec_hash = content_hash([request_view(AUTOSCALING, operation, params, None)])
         request = self._finish(conversion, AUTOSCALING, operation, params)
         rid, policy = params.get("ResourceId"), params.get("PolicyName")
         return _Built(
@@ -1177,11 +1177,6 @@ def _values_at(data: Any, path: FieldPath) -> list[Any]:
     if isinstance(node, dict):
         return [v for k, v in node.items() if k in ("value", "Value")]
     return [node]
-
-
-def _view(service: str, operation: str, params: Mapping[str, Any], user_tags: Any) -> dict[str, Any]:
-    """What a request contributes to a hash: its params with the user's tags, never ours."""
-    return request_view(service, operation, params, user_tags)
 
 
 _BUILDERS: Mapping[Kind, Callable[[_Normalizer, Mapping[str, Any]], _Built]] = {
