@@ -76,7 +76,17 @@ class Kind(StrEnum):
     @property
     def creates_endpoint(self) -> bool:
         """A spec of this kind creates, updates and deletes one SageMaker endpoint."""
-        return self in (Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT)
+        return self in ENDPOINT_KINDS
+
+    @property
+    def scales_endpoints(self) -> bool:
+        """A spec of this kind registers scalable targets / scaling policies (Application Auto Scaling)."""
+        return self in SCALING_KINDS
+
+
+# The kinds whose spec creates one SageMaker endpoint, and those that declare its autoscaling.
+ENDPOINT_KINDS = (Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT)
+SCALING_KINDS = (Kind.HOSTING_AUTOSCALING_POLICY, Kind.SCALABLE_TARGET, Kind.SCALING_POLICY)
 
 
 # (apiVersion, manifest kind) -> canonical kind.

@@ -91,7 +91,6 @@ from gitops_sm.observe._search import SEARCH_RECORD
 __all__ = ["FROM_LEDGER", "LIST_SUMMARY", "Ledger", "Reads", "RecordedState", "describe_job", "observe", "verify_ownership"]
 
 _HOSTING_KINDS = frozenset({Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT, Kind.ENDPOINT_CONFIG, Kind.MODEL})
-_AUTOSCALING_KINDS = frozenset({Kind.HOSTING_AUTOSCALING_POLICY, Kind.SCALABLE_TARGET, Kind.SCALING_POLICY})
 
 
 @dataclass(kw_only=True)
@@ -137,7 +136,7 @@ def observe(
                         compare=request_members(resource) if adoptable and resource.requests else (),
                     )
                 )
-        elif resource.kind in _HOSTING_KINDS or resource.kind in _AUTOSCALING_KINDS:
+        elif resource.kind in _HOSTING_KINDS or resource.kind.scales_endpoints:
             wants.hosting.add(resource, adoptable=adoptable)
             autoscaling.setdefault(region, set()).add(address)
             for role, name in resource.names.items():

@@ -79,8 +79,7 @@ def plan_autoscaling(ctx: Context, res: DesiredResource) -> ResourceChange:
         "target_providers",
         lambda: {
             (ctx.region(r), rid): str(r.address)
-            for r in ctx.desired
-            if r.kind in (Kind.SCALABLE_TARGET,)
+            for r in ctx.desired_of(Kind.SCALABLE_TARGET)
             for rid in (str(q.params.get("ResourceId")) for q in r.requests)
         },
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from gitops_sm import kinds, ownership
-from gitops_sm.kinds import Kind
+from gitops_sm.kinds import ENDPOINT_KINDS, Kind
 from gitops_sm.model import (
     DEFINITION,
     JOB_OBSERVED_TYPES,
@@ -84,12 +84,12 @@ class ObservedIndex:
     * ``errors_by_address`` -> the observation errors naming each address.
     """
 
-    by_type: Mapping[tuple[str, str], tuple[ObservedResource, ...]]
-    by_prefix: Mapping[_Group, tuple[ObservedResource, ...]]
-    by_owner: Mapping[_Group, tuple[ObservedResource, ...]]
-    by_endpoint: Mapping[_Group, tuple[ObservedResource, ...]]
-    by_resource_id: Mapping[tuple[str, str], tuple[ObservedResource, ...]]
-    errors_by_address: Mapping[str, tuple[Issue, ...]]
+    by_type: Mapping[tuple[str, str], Sequence[ObservedResource]]
+    by_prefix: Mapping[_Group, Sequence[ObservedResource]]
+    by_owner: Mapping[_Group, Sequence[ObservedResource]]
+    by_endpoint: Mapping[_Group, Sequence[ObservedResource]]
+    by_resource_id: Mapping[tuple[str, str], Sequence[ObservedResource]]
+    errors_by_address: Mapping[str, Sequence[Issue]]
 
     @classmethod
     def build(cls, observed: ObservedState) -> ObservedIndex:
@@ -100,7 +100,7 @@ class ObservedIndex:
         by_resource_id: dict[tuple[str, str], list[ObservedResource]] = {}
         job_types = set(JOB_OBSERVED_TYPES.values())
         for r in observed.resources:
-            type_ = r.type.value
+            type_ = r.type  # a StrEnum member: keys as its value does, without Enum's slow ``.value``
             by_type.setdefault((r.region, type_), []).append(r)
             if r.type in job_types and (prefix := generated_prefix(r.name)) is not None:
                 by_prefix.setdefault((r.region, type_, prefix), []).append(r)
@@ -117,17 +117,13 @@ class ObservedIndex:
         for issue in observed.errors:
             if issue.address:
                 errors.setdefault(issue.address, []).append(issue)
-
-        def frozen(groups: Mapping[Any, list[Any]]) -> dict[Any, tuple[Any, ...]]:
-            return {key: tuple(items) for key, items in groups.items()}
-
         return cls(
-            by_type=frozen(by_type),
-            by_prefix=frozen(by_prefix),
-            by_owner=frozen(by_owner),
-            by_endpoint=frozen(by_endpoint),
-            by_resource_id=frozen(by_resource_id),
-            errors_by_address=frozen(errors),
+            by_type=by_type,
+            by_prefix=by_prefix,
+            by_owner=by_owner,
+            by_endpoint=by_endpoint,
+            by_resource_id=by_resource_id,
+            errors_by_address=errors,
         )
 
 
@@ -145,12 +141,22 @@ class Context:
     options: PlanOptions
     incomplete: bool
     desired: tuple[DesiredResource, ...]
-    consulted: dict[tuple[str, str, str], ObservedResource] = field(default_factory=dict)
+    # Keyed by identity: each observed resource is one object of ``observed`` for the whole pass.
+    consulted: dict[int, ObservedResource] = field(default_factory=dict)
     memo: dict[tuple[str, str], object] = field(default_factory=dict)  # per-pass results shared by planners
     index: ObservedIndex = field(init=False)
+    _desired_by_kind: dict[Kind, list[DesiredResource]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.index = ObservedIndex.build(self.observed)
+        self._desired_by_kind = {}
+        for res in self.desired:
+            self._desired_by_kind.setdefault(res.kind, []).append(res)
+
+    def desired_of(self, *kinds: Kind) -> list[DesiredResource]:
+        """The desired resources of ``kinds``, in load order within each kind: the per-pass maps of
+        a few kinds (endpoints, autoscaling) are built without visiting every job spec."""
+        return [res for kind in kinds for res in self._desired_by_kind.get(kind, ())]
 
     def region(self, res: DesiredResource) -> str:
         return res.region or self.options.default_region
@@ -165,31 +171,31 @@ class Context:
     def get(self, region: str, type_: ObservedType, name: str) -> ObservedResource | None:
         found = self.observed.get(region, type_, name)
         if found is not None:
-            self.consulted[found.key] = found
+            self.consulted[id(found)] = found
         return found
 
     def _kept(self, group: Iterable[ObservedResource], keep: _Keep) -> list[ObservedResource]:
         found = [r for r in group if keep(r)]
         for r in found:
-            self.consulted[r.key] = r
+            self.consulted[id(r)] = r
         return found
 
     def scan(self, region: str, type_: ObservedType, keep: _Keep) -> list[ObservedResource]:
         """Every resource of ``type_`` in ``region`` that ``keep`` accepts (a whole-type scan: once per
         pass or region, never per resource — use the narrower readers below for that)."""
-        return self._kept(self.index.by_type.get((region, type_.value), ()), keep)
+        return self._kept(self.index.by_type.get((region, type_), ()), keep)
 
     def with_prefix(self, region: str, type_: ObservedType, prefix: str, keep: _Keep = _everything) -> list[ObservedResource]:
         """Jobs of ``type_`` whose generated name is ``<prefix>-<8 hex>``."""
-        return self._kept(self.index.by_prefix.get((region, type_.value, prefix), ()), keep)
+        return self._kept(self.index.by_prefix.get((region, type_, prefix), ()), keep)
 
     def owned_by(self, region: str, type_: ObservedType, address: str, keep: _Keep = _everything) -> list[ObservedResource]:
         """Resources of ``type_`` whose ``gitops-sm/address`` tag is ``address`` (tags read)."""
-        return self._kept(self.index.by_owner.get((region, type_.value, address), ()), keep)
+        return self._kept(self.index.by_owner.get((region, type_, address), ()), keep)
 
     def on_endpoint(self, region: str, type_: ObservedType, endpoint: str, keep: _Keep = _everything) -> list[ObservedResource]:
         """Scalable targets or scaling policies of ``endpoint``'s variants."""
-        return self._kept(self.index.by_endpoint.get((region, type_.value, endpoint), ()), keep)
+        return self._kept(self.index.by_endpoint.get((region, type_, endpoint), ()), keep)
 
     def policies_on(self, region: str, resource_id: str) -> list[ObservedResource]:
         """The observed scaling policies of one resource ID."""
@@ -217,12 +223,13 @@ class Context:
         views: list[JsonDict] = []
         previous: tuple[str, str, str] | None = None
         for resource in self.observed.resources:
+            if id(resource) not in self.consulted:
+                continue
             key = resource.key
             if previous is not None and key <= previous:
                 break  # not in key order: sort below
             previous = key
-            if (consulted := self.consulted.get(key)) is not None:
-                views.append(consulted.digest_view())
+            views.append(resource.digest_view())
         else:
             if len(views) == len(self.consulted):
                 return views
@@ -253,7 +260,7 @@ def change(
         reason=reason,
         before=before,
         after=after,
-        depends_on=tuple(sorted(set(depends_on) - {str(res.address)})),
+        depends_on=tuple(sorted(set(depends_on) - {str(res.address)})) if depends_on else (),
         steps=tuple(steps),
     )
 
@@ -365,7 +372,9 @@ def request_tags(request: AwsRequest) -> list[Mapping[str, str]]:
 
 
 def without_tags(params: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in params.items() if k != "Tags"}
+    out = dict(params)  # a copy made in C, then one pop: the comprehension cost every job of a pass
+    out.pop("Tags", None)
+    return out
 
 
 def endpoint_providers(ctx: Context) -> dict[tuple[str, str], str]:
@@ -373,9 +382,8 @@ def endpoint_providers(ctx: Context) -> dict[tuple[str, str], str]:
 
     def build() -> dict[tuple[str, str], str]:
         out: dict[tuple[str, str], str] = {}
-        for res in ctx.desired:
-            if res.kind.creates_endpoint:
-                out[(ctx.region(res), res.names["endpoint"])] = str(res.address)
+        for res in ctx.desired_of(*ENDPOINT_KINDS):
+            out[(ctx.region(res), res.names["endpoint"])] = str(res.address)
         return out
 
     return ctx.once("endpoint_providers", build)
@@ -385,7 +393,7 @@ def name_providers(ctx: Context, kind: Kind, role: str) -> dict[tuple[str, str],
     """(region, SageMaker name) -> address of the desired ``kind`` resource that names it as ``role``."""
     return ctx.once(
         f"name_providers:{kind.value}:{role}",
-        lambda: {(ctx.region(r), r.names[role]): str(r.address) for r in ctx.desired if r.kind is kind and role in r.names},
+        lambda: {(ctx.region(r), r.names[role]): str(r.address) for r in ctx.desired_of(kind) if role in r.names},
     )
 
 

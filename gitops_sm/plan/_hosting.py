@@ -30,7 +30,7 @@ from dataclasses import replace
 from typing import Any
 
 from gitops_sm import kinds
-from gitops_sm.kinds import Kind
+from gitops_sm.kinds import ENDPOINT_KINDS, Kind
 from gitops_sm.model import (
     Action,
     AwsRequest,
@@ -399,7 +399,9 @@ def referenced_names(ctx: Context) -> frozenset[str]:
 
     def build() -> frozenset[str]:
         out: set[str] = set()
-        for res in ctx.desired:
+        # Only these kinds name a Model or EndpointConfig or mention one in a request (a transform
+        # job runs a model); job and autoscaling specs do neither, so they are not visited.
+        for res in ctx.desired_of(*ENDPOINT_KINDS, Kind.MODEL, Kind.ENDPOINT_CONFIG, Kind.TRANSFORM_JOB):
             out.update(res.names.values())
             for request in res.requests:
                 for key in ("ModelName", "EndpointConfigName"):

@@ -79,10 +79,10 @@ def plan_job(ctx: Context, res: DesiredResource) -> ResourceChange:
         before = {"name": obs.name, "status": obs.status, "spec_hash": tags_of(obs).get(kinds.TAG_SPEC_HASH)}
         if claimed := claim(ctx, res, region, obs, noun=info.noun, request=request, before=before, after=after):
             return claimed
-        observed_hash = tags_of(obs).get(kinds.TAG_SPEC_HASH)
-        field = info.name_member[0].lower() + info.name_member[1:]  # as both dialects spell it: trainingJobName
+        observed_hash = before["spec_hash"]
         if obs.tags is not None and observed_hash != res.spec_hash:
             # Only an explicit name can collide with a different spec: generated names embed the hash.
+            field = info.name_member[0].lower() + info.name_member[1:]  # as both dialects spell it: trainingJobName
             return change(
                 res, region, [Action.ERROR],
                 f"the spec changed but the job name is explicit (spec.{field}: {name}); SageMaker jobs are "

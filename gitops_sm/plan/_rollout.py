@@ -28,7 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from gitops_sm import kinds
-from gitops_sm.kinds import Kind
+from gitops_sm.kinds import ENDPOINT_KINDS, SCALING_KINDS, Kind
 from gitops_sm.model import DesiredResource, ObservedResource, ObservedType, policy_key
 from gitops_sm.plan._context import Context, tags_of
 from gitops_sm.plan.health import config_shape, scaling_units
@@ -97,11 +97,7 @@ def endpoint_resources(ctx: Context) -> dict[tuple[str, str], DesiredResource]:
     """(region, endpoint name) -> the HostingDeployment / ACK Endpoint spec that runs it."""
     return ctx.once(
         "endpoint_resources",
-        lambda: {
-            (ctx.region(r), r.names["endpoint"]): r
-            for r in ctx.desired
-            if r.kind.creates_endpoint and "endpoint" in r.names
-        },
+        lambda: {(ctx.region(r), r.names["endpoint"]): r for r in ctx.desired_of(*ENDPOINT_KINDS) if "endpoint" in r.names},
     )
 
 
@@ -110,10 +106,9 @@ def declared_autoscaling(ctx: Context) -> dict[tuple[str, str], DesiredResource]
 
     def build() -> dict[tuple[str, str], DesiredResource]:
         out: dict[tuple[str, str], DesiredResource] = {}
-        for res in ctx.desired:
-            if res.kind in (Kind.HOSTING_AUTOSCALING_POLICY, Kind.SCALABLE_TARGET, Kind.SCALING_POLICY):
-                for unit in scaling_units(res):
-                    out.setdefault((ctx.region(res), unit.resource_id), res)
+        for res in ctx.desired_of(*SCALING_KINDS):
+            for unit in scaling_units(res):
+                out.setdefault((ctx.region(res), unit.resource_id), res)
         return out
 
     return ctx.once("declared_autoscaling", build)
@@ -124,8 +119,8 @@ def _config_specs(ctx: Context) -> dict[tuple[str, str], DesiredResource]:
 
     def build() -> dict[tuple[str, str], DesiredResource]:
         out: dict[tuple[str, str], DesiredResource] = {}
-        for other in ctx.desired:
-            if other.kind is Kind.ENDPOINT_CONFIG and "endpoint_config" in other.names:
+        for other in ctx.desired_of(Kind.ENDPOINT_CONFIG):
+            if "endpoint_config" in other.names:
                 out.setdefault((ctx.region(other), other.names["endpoint_config"]), other)
         return out
 

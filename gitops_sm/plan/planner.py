@@ -11,7 +11,7 @@ the exact API calls apply makes.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from gitops_sm.kinds import Kind
@@ -56,7 +56,8 @@ def _plan(*, load: LoadResult, observed: ObservedState, options: PlanOptions, co
     ctx = Context(
         observed=observed, options=options, incomplete=load.incomplete, desired=tuple(load.resources)
     )
-    collisions = _name_collisions(ctx)
+    claims = {str(r.address): _claimed_names(r, ctx.region(r)) for r in load.resources}
+    collisions = _name_collisions(ctx, claims)
     changes = [
         change(res, ctx.region(res), [Action.ERROR], collisions[str(res.address)])
         if str(res.address) in collisions
@@ -64,34 +65,20 @@ def _plan(*, load: LoadResult, observed: ObservedState, options: PlanOptions, co
         for res in load.resources
     ]
     changes.extend(plan_prune(ctx))
-    changes = guard(
-        changes,
-        cluster=observed.cluster,
-        desired={str(r.address): r for r in load.resources},
-        claims={str(r.address): _claimed_names(r, ctx.region(r)) for r in load.resources},
-        default_region=options.default_region,
-    )
+    if observed.cluster.resources:
+        changes = guard(
+            changes,
+            cluster=observed.cluster,
+            desired={str(r.address): r for r in load.resources},
+            claims=claims,
+            default_region=options.default_region,
+        )
     ordered = sorted_changes(changes)
+    failed = [c for c in ordered if Action.ERROR in c.actions]
     errors = list(load.issues)
-    errors.extend(
-        Issue(source=c.source, address=c.address, path="", message=c.reason)
-        for c in ordered
-        if Action.ERROR in c.actions
-    )
-    explained = {(e.address, e.message) for e in errors}
-    explained |= {(c.address, c.reason) for c in ordered if Action.ERROR in c.actions}
-    sources = {str(r.address): r.source for r in load.resources}
-    error_reasons: dict[str, list[str]] = {}
-    for c in ordered:
-        if Action.ERROR in c.actions:
-            error_reasons.setdefault(c.address, []).append(c.reason)
-    errors.extend(
-        # A read error about a resource is located at its spec (file:line), not "<unknown>".
-        replace(i, source=sources.get(i.address or "")) if i.source is None and i.address in sources else i
-        for i in observed.errors
-        if (i.address, i.message) not in explained
-        and not (i.address and any(i.message in reason for reason in error_reasons.get(i.address, ())))
-    )
+    errors.extend(Issue(source=c.source, address=c.address, path="", message=c.reason) for c in failed)
+    if observed.errors:
+        errors.extend(_unexplained_read_errors(load=load, observed=observed, explained_by=failed, errors=errors))
     return Plan(
         source=PlanSource(path=load.root, commit=commit, specs_digest=load.specs_digest),
         observed_digest=_observed_digest(ctx, observed),
@@ -100,6 +87,25 @@ def _plan(*, load: LoadResult, observed: ObservedState, options: PlanOptions, co
         skipped=load.skipped,
         options=options.to_dict(),
     )
+
+
+def _unexplained_read_errors(
+    *, load: LoadResult, observed: ObservedState, explained_by: list[ResourceChange], errors: list[Issue]
+) -> list[Issue]:
+    """The observation errors no error change or load issue already states, each located at its
+    spec (file:line) when it names a resource, not "<unknown>"."""
+    explained = {(e.address, e.message) for e in errors}
+    explained |= {(c.address, c.reason) for c in explained_by}
+    sources = {str(r.address): r.source for r in load.resources}
+    error_reasons: dict[str, list[str]] = {}
+    for c in explained_by:
+        error_reasons.setdefault(c.address, []).append(c.reason)
+    return [
+        replace(i, source=sources.get(i.address or "")) if i.source is None and i.address in sources else i
+        for i in observed.errors
+        if (i.address, i.message) not in explained
+        and not (i.address and any(i.message in reason for reason in error_reasons.get(i.address, ())))
+    ]
 
 
 def _observed_digest(ctx: Context, observed: ObservedState) -> str:
@@ -128,19 +134,24 @@ def _claimed_names(res: DesiredResource, region: str) -> list[tuple[str, str, st
     return out
 
 
-def _name_collisions(ctx: Context) -> dict[str, str]:
+def _name_collisions(ctx: Context, claims_by_address: Mapping[str, list[tuple[str, str, str]]]) -> dict[str, str]:
     """Addresses that claim an AWS name another address also claims, with the reason to show.
 
     Two specs (say the same ``metadata.name`` in two namespaces with an identical spec) would
     otherwise both own one SageMaker job or endpoint and fight over it on every pass.
     """
-    claims: dict[tuple[str, str, str], list[DesiredResource]] = {}
+    first: dict[tuple[str, str, str], DesiredResource] = {}
+    shared: dict[tuple[str, str, str], list[DesiredResource]] = {}  # only the names claimed twice
     for res in ctx.desired:
-        for claim in dict.fromkeys(_claimed_names(res, ctx.region(res))):
-            claims.setdefault(claim, []).append(res)
+        for claim in claims_by_address[str(res.address)]:
+            owner = first.setdefault(claim, res)
+            if owner is not res:
+                owners = shared.setdefault(claim, [owner])
+                if owners[-1] is not res:  # one spec claiming a name twice (two variants, one model) is one owner
+                    owners.append(res)
     out: dict[str, str] = {}
     # Sorting only the names claimed twice keeps this linear (sorting every claim was not).
-    for (region, type_, name), owners in sorted(item for item in claims.items() if len(item[1]) > 1):
+    for (region, type_, name), owners in sorted(shared.items()):
         for res in owners:
             others = ", ".join(f"{o.address} ({o.source})" for o in owners if o is not res)
             out.setdefault(

@@ -159,7 +159,6 @@ def _load_specs(root: Path | str, allowed_endpoint_urls: Collection[str]) -> Loa
 
 
 _RESOURCE_ID = re.compile(r"endpoint/([^/]+)/variant/([^/]+)")
-_SCALING_KINDS = (Kind.HOSTING_AUTOSCALING_POLICY, Kind.SCALABLE_TARGET, Kind.SCALING_POLICY)
 
 
 def _unknown_variants(
@@ -192,7 +191,7 @@ def _unknown_variants(
         variants[(res.region, res.names["endpoint"])] = (res, names)
     found: dict[str, list[Issue]] = {}
     for res in resources:
-        if res.kind not in _SCALING_KINDS:
+        if not res.kind.scales_endpoints:
             continue
         doc = documents[str(res.address)]
         for request in res.requests:
