@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
@@ -111,10 +113,19 @@ def test_bench_observe_counts_calls_of_every_pass_at_two_scales() -> None:
         assert planned["per_resource_calls"] == (
             operations.get("DescribeEndpoint", 0) + operations["ListTags"] + operations.get("ListTagsForResource", 0)
         )
-        assert scale["planner_phase_seconds"] > 0 and scale["planner_phase_wall_seconds"] > 0
+        # The planner and the linear reference, each timed cold and warm, and the plan() of each pass.
+        assert set(scale["planner_phase"]) == {
+            f"{who}_{mode}_{clock}" for who in ("planner", "reference") for mode in ("cold", "warm") for clock in ("cpu", "wall")
+        }
+        assert all(seconds > 0 for seconds in scale["planner_phase"].values())
+        assert scale["planner_in_pass_cpu"] > 0
         assert scale["target"]["verdict"] in {"PASS", "OVER"}
     assert report["planner_growth"]["size_factor"] == 2
     assert report["planner_growth"]["verdict"] in {"PASS", "OVER"}
+    assert report["planner_growth"]["time_factor"] == pytest.approx(
+        large["planner_phase"]["planner_cold_cpu"] / small["planner_phase"]["planner_cold_cpu"]
+    )
+    assert set(report["planner_growth"]["factors"]) == set(small["planner_phase"]) | {"planner_in_pass_cpu"}
 
 
 def test_bench_simulator_reports_every_operation_at_two_scales() -> None:
