@@ -32,6 +32,7 @@ from click.testing import CliRunner, Result
 from gitops_sm import kinds
 from gitops_sm.cli import main
 from gitops_sm.kinds import JOB_KINDS, Kind
+from gitops_sm.model import DesiredResource
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::111122223333:role/sagemaker-execution"
@@ -333,3 +334,13 @@ def job_tags(sm: Any, kind: Kind, name: str) -> dict[str, str]:
 
 def all_job_names(sm: Any, job_kinds: Sequence[Kind] = JOB_KIND_ORDER) -> dict[Kind, list[str]]:
     return {kind: job_names(sm, kind) for kind in job_kinds}
+
+
+def create_under_previous_name(sm: Any, res: DesiredResource) -> str:
+    """Create ``res``'s job under the name the naming rule before issue 7 gave it (spec hash only),
+    with its request and tags (address and spec hash), as that release's ``apply`` did; its name."""
+    (legacy,) = res.previous_names
+    info = JOB_KINDS[res.kind]
+    params = {**res.requests[0].params, info.name_member: legacy}
+    getattr(sm, xform_name(res.requests[0].operation))(**params)
+    return legacy

@@ -37,7 +37,9 @@ What a pass reads, per region (and per ``spec.sageMakerEndpoint`` override), wit
   undeclared target.
 
 ``reads=Reads.REPORT`` (``status``) also describes and tags finished desired jobs and settled
-endpoints' objects, for the failure reasons, outputs and conflicts the report shows.
+endpoints' objects, for the failure reasons, outputs and conflicts the report shows; a job listed
+under one of a spec's ``previous_names`` (the name an earlier naming rule gave it) is read as a
+desired job then.
 
 Adoption candidates (``adopt`` addresses and specs annotated ``gitops-sm.io/adopt: "true"``) always
 get their tags read, and, when not ours, one Describe whose members the spec's request sets are kept
@@ -127,7 +129,8 @@ def observe(
         if resource.kind.is_job:
             job_name = resource.names.get("job")
             if job_name:
-                wants.jobs.setdefault(resource.kind, JobWants()).add(
+                job_wants = wants.jobs.setdefault(resource.kind, JobWants())
+                job_wants.add(
                     WantedJob(
                         address=address,
                         name=job_name,
@@ -136,6 +139,13 @@ def observe(
                         compare=request_members(resource) if adoptable and resource.requests else (),
                     )
                 )
+                if reads is Reads.REPORT:
+                    # The job an earlier naming rule named may be this spec's job (plan.health.spec_job):
+                    # the report shows its failure reason and outputs, and its tags prove whose it is.
+                    for previous in resource.previous_names:
+                        job_wants.add(
+                            WantedJob(address=address, name=previous, spec_hash=resource.spec_hash, generated=True)
+                        )
         elif resource.kind in _HOSTING_KINDS or resource.kind.scales_endpoints:
             wants.hosting.add(resource, adoptable=adoptable)
             autoscaling.setdefault(region, set()).add(address)

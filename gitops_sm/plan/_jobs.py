@@ -3,8 +3,8 @@
 Called by :mod:`gitops_sm.plan.planner` for every job kind. A generated job name embeds a hash of
 the address and the spec hash (:mod:`gitops_sm.naming`), so a changed spec is a new job and two
 addresses never want one name; a job under the name the earlier rule gave (spec hash only) carries
-over; an earlier job of the same address
-still running is stopped in the same pass (design section 4).
+over (:func:`gitops_sm.plan.health.spec_job` decides which job is the spec's); an earlier job of
+the same address still running is stopped in the same pass (design section 4).
 """
 
 from __future__ import annotations
@@ -34,29 +34,9 @@ from gitops_sm.plan._context import (
     tags_of,
     without_tags,
 )
+from gitops_sm.plan.health import spec_job
 
 # --------------------------------------------------------------------------- jobs
-
-
-def _carried_over(ctx: Context, res: DesiredResource, region: str, type_: ObservedType) -> ObservedResource | None:
-    """The job this very spec ran under a name an earlier naming rule gave it (``res.previous_names``).
-
-    Before issue 7 a generated job name hashed the spec only; now it hashes the address too. A job
-    under the old name is kept (no second run) when its tags name this address and spec hash, or
-    when it finished and observe read no tags (its listed name is this spec's old name).
-    """
-    for legacy in res.previous_names:
-        found = ctx.get(region, type_, legacy)
-        if found is None:
-            continue
-        if found.tags is None:
-            if found.status in kinds.TERMINAL_JOB_STATUSES:
-                return found
-            continue
-        tags = tags_of(found)
-        if is_ours(found) and tags.get(kinds.TAG_ADDRESS) == str(res.address) and tags.get(kinds.TAG_SPEC_HASH) == res.spec_hash:
-            return found
-    return None
 
 
 def plan_job(ctx: Context, res: DesiredResource) -> ResourceChange:
@@ -66,9 +46,9 @@ def plan_job(ctx: Context, res: DesiredResource) -> ResourceChange:
     name = res.names["job"]
     request = res.requests[0]
     after = {"name": name, "spec_hash": res.spec_hash, "request": without_tags(request.params)}
-    obs = ctx.get(region, type_, name)
-    if obs is None and (kept := _carried_over(ctx, res, region, type_)) is not None:
-        obs, name = kept, kept.name  # this spec's job, named by the rule before issue 7
+    obs = spec_job(res=res, region=region, get=ctx.get)
+    if obs is not None and obs.name != name:
+        name = obs.name  # this spec's job, named by the rule before issue 7
         after = {**after, "name": name}
     problem = ctx.read_error(res, region, [type_])
     if problem:  # a read about this job failed (throttled, denied): never judged from half the facts

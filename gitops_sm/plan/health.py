@@ -4,6 +4,10 @@ Called by :mod:`gitops_sm.plan.status` (the ``status`` report) and usable by any
 one-word verdict per resource (``--wait`` progress, a future ``reconcile`` status file). Like
 gitops-engine's health checks, health is a pure function of what was observed: no I/O, no clock.
 
+:func:`spec_job` is the one rule for which observed job is a job spec's own (its name, or a name an
+earlier naming rule gave the same spec); the planner, ``status``, the status files and ``logs`` all
+ask it.
+
 Health answers "is the thing the spec asks for there and working?":
 
 * ``missing``      SageMaker has no object with the spec's name (not created yet).
@@ -21,7 +25,7 @@ Health answers "is the thing the spec asks for there and working?":
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -50,6 +54,10 @@ class Health(StrEnum):
 
 
 NOT_CREATED = "not created yet"
+
+# Finds one observed object by (region, type, name): ``ObservedState.get``, or the planner's
+# ``Context.get`` (which also records what the plan consulted).
+Lookup = Callable[[str, ObservedType, str], ObservedResource | None]
 
 _JOB_HEALTH = {
     "Completed": Health.HEALTHY,
@@ -149,13 +157,49 @@ def _stale_spec(res: DesiredResource, obs: ObservedResource, noun: str, fix: str
     return f"{noun} {obs.name} was created from an earlier version of this spec, or adopted with differences from it; {fix}"
 
 
+def spec_job(*, res: DesiredResource, region: str, get: Lookup) -> ObservedResource | None:
+    """The observed job that is job spec ``res``'s own, or None when there is none yet.
+
+    That is the job under ``res.names["job"]``; else a job under one of ``res.previous_names`` (the
+    names an earlier naming rule gave this very spec: before issue 7 a generated job name hashed
+    the spec only, now it hashes the address too). A job under a previous name is this spec's only
+    when its tags name this address and spec hash, or when it finished and its tags were not read
+    (observe reads no tags of a finished job it lists under a name no spec wants; that name is this
+    spec's old one, so it ran this spec). Keeping it means no second run after an upgrade, and
+    every reader reports it under its real name, ``obs.name``.
+
+    ``get`` looks one object up: ``observed.get``, or the planner's ``ctx.get`` so the plan records
+    what it consulted.
+    """
+    type_ = JOB_OBSERVED_TYPES[res.kind]
+    found = get(region, type_, res.names["job"])
+    if found is not None:
+        return found
+    for legacy in res.previous_names:
+        found = get(region, type_, legacy)
+        if found is None:
+            continue
+        if found.tags is None:
+            if found.status in kinds.TERMINAL_JOB_STATUSES:
+                return found
+            continue
+        tags = found.tags
+        if (
+            ownership.is_managed(tags)
+            and tags.get(kinds.TAG_ADDRESS) == str(res.address)
+            and tags.get(kinds.TAG_SPEC_HASH) == res.spec_hash
+        ):
+            return found
+    return None
+
+
 # --------------------------------------------------------------------------- per kind
 
 
 def _assess_job(res: DesiredResource, observed: ObservedState, region: str) -> Assessment:
     type_ = JOB_OBSERVED_TYPES[res.kind]
     noun = kinds.JOB_KINDS[res.kind].noun
-    obs = observed.get(region, type_, res.names["job"])
+    obs = spec_job(res=res, region=region, get=observed.get)
     if obs is None:
         return _absent(observed, region, type_, noun)
     if conflict := ownership_conflict(res, obs, noun):

@@ -64,6 +64,7 @@ from gitops_sm.plan.health import (
     desired_endpoint_config,
     ownership_conflict,
     scaling_units,
+    spec_job,
 )
 from gitops_sm.plan.planner import _claimed_names
 
@@ -297,7 +298,7 @@ def _resource_status(res: DesiredResource, observed: ObservedState, region: str)
         api_version=res.api_version,
         source=res.source,
         region=region,
-        names=dict(res.names),
+        names=_names(res, observed, region),
         spec_hash=res.spec_hash,
         health=verdict.health,
         status=vocabulary.status,
@@ -307,6 +308,15 @@ def _resource_status(res: DesiredResource, observed: ObservedState, region: str)
         final=vocabulary.final,
         previous_job=previous,
     )
+
+
+def _names(res: DesiredResource, observed: ObservedState, region: str) -> dict[str, str]:
+    """``res.names``, with the real name of a job found under a name an earlier naming rule gave
+    this spec: that is the name to find it by in the console, the CLI and its logs."""
+    names = dict(res.names)
+    if res.kind.is_job and (job := spec_job(res=res, region=region, get=observed.get)) is not None:
+        names["job"] = job.name
+    return names
 
 
 def _previous_job(res: DesiredResource, observed: ObservedState, region: str) -> dict[str, Any] | None:
@@ -362,7 +372,7 @@ def _seconds_between(start: Any, end: Any) -> int | None:
 
 def _job_vocabulary(res: DesiredResource, observed: ObservedState, region: str) -> _Vocabulary:
     noun = kinds.JOB_KINDS[res.kind].noun
-    obs = _own(res, observed.get(region, JOB_OBSERVED_TYPES[res.kind], res.names["job"]), noun)
+    obs = _own(res, spec_job(res=res, region=region, get=observed.get), noun)
     seen: Mapping[str, Any] = obs.details if obs else {}
     moving: Mapping[str, Any] = obs.volatile if obs else {}
     details: dict[str, Any] = {

@@ -48,7 +48,7 @@ from gitops_sm.model import (
     policy_key,
 )
 from gitops_sm.observe import LIST_SUMMARY
-from gitops_sm.plan.health import scaling_units
+from gitops_sm.plan.health import scaling_units, spec_job
 from gitops_sm.plan.status import STATUS_DIR, ResourceStatus, StatusReport, status_file_path
 from gitops_sm.redaction import redact
 
@@ -216,7 +216,7 @@ def ledger_entries(res: DesiredResource, observed: ObservedState, *, region: str
     hosted: list[JsonDict] = []
     if res.kind.is_job:
         type_ = JOB_OBSERVED_TYPES[res.kind]
-        obs = observed.get(region, type_, res.names["job"])
+        obs = spec_job(res=res, region=region, get=observed.get)
         if obs is not None and obs.status in kinds.TERMINAL_JOB_STATUSES:
             verified = obs.tags is not None and _ours_for(obs.tags, res)
             if verified or LEDGER_USED in obs.details:
@@ -393,7 +393,7 @@ def _state(doc: Mapping[str, Any]) -> JsonDict:
 def _ledger_hit(res: DesiredResource, observed: ObservedState, region: str) -> bool:
     if not res.kind.is_job:
         return False
-    obs = observed.get(region, JOB_OBSERVED_TYPES[res.kind], res.names["job"])
+    obs = spec_job(res=res, region=region, get=observed.get)
     return obs is not None and LEDGER_USED in obs.details
 
 
@@ -401,7 +401,7 @@ def _add_observed_facts(state: JsonDict, res: DesiredResource, observed: Observe
     """ARN, secondary status, endpoint URL and autoscaling policy ARNs of ``res`` (ours only)."""
     healthy_enough = not str(state["message"]).startswith("conflict")  # a conflicting object is not ours
     if res.kind.is_job:
-        obs = observed.get(region, JOB_OBSERVED_TYPES[res.kind], res.names["job"])
+        obs = spec_job(res=res, region=region, get=observed.get)
         if obs is not None and healthy_enough:
             state["arn"] = obs.arn
             secondary = obs.volatile.get("SecondaryStatus")
