@@ -33,12 +33,14 @@ from gitops_sm.model import (
     ClusterState,
     DesiredResource,
     LoadResult,
+    ObservedResource,
     ObservedState,
+    ObservedType,
     Plan,
     PlanSource,
     ResourceChange,
 )
-from gitops_sm.observe import Reads, describe_job, observe, verify_ownership
+from gitops_sm.observe import Reads, describe_job, job_by_name, observe, verify_ownership
 from gitops_sm.observe.logs import LogEvent, stream_log_events
 from gitops_sm.plan import (
     DEFAULT_PRUNE_THRESHOLD,
@@ -50,6 +52,7 @@ from gitops_sm.plan import (
     plan,
 )
 from gitops_sm.plan.convergence import Tracker, Transition, Verdict, next_pause, verdict
+from gitops_sm.plan.health import spec_job
 from gitops_sm.redaction import SENSITIVE, holds_marker
 
 SANDBOX_REGION = "us-east-1"
@@ -563,8 +566,8 @@ def job_log_events(
             f"{res.address} is {article} {res.manifest_kind}; logs exist for training, tuning, transform and processing jobs"
         )
     region = res.region or default_region(settings=settings, clients=clients)
-    name = res.names["job"]
     kind = res.kind
+    name = _job_name(res=res, clients=clients, region=region)
     prefix = f"{name}/"
     if kind is Kind.HYPERPARAMETER_TUNING_JOB:
         prefix = f"{name}-"
@@ -589,6 +592,19 @@ def job_log_events(
         tail=tail, follow=follow, is_terminal=is_terminal, poll_seconds=poll_seconds,
     )
     return log_group, prefix, events, is_terminal
+
+
+def _job_name(*, res: DesiredResource, clients: ClientFactory, region: str) -> str:
+    """The SageMaker name of ``res``'s job: the planner's rule (:func:`spec_job`) asked one name
+    at a time, so a job an earlier naming rule named is found without listing every job; the
+    spec's own name when there is no job yet (its logs appear once it is created)."""
+
+    def lookup(where: str, _type: ObservedType, name: str) -> ObservedResource | None:
+        # Only a job under a previous name needs its tags read: they decide whether it ran this spec.
+        return job_by_name(clients=clients, region=where, kind=res.kind, name=name, with_tags=name != res.names["job"])
+
+    found = spec_job(res=res, region=region, get=lookup)
+    return found.name if found is not None else res.names["job"]
 
 
 # --------------------------------------------------------------------------- migrate --from-cluster

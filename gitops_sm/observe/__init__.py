@@ -76,7 +76,7 @@ from gitops_sm.awsclients import ClientFactory
 from gitops_sm.kinds import JOB_KINDS, Kind
 from gitops_sm.model import DesiredResource, ObservedState, ObservedType
 from gitops_sm.observe._autoscaling import observe_autoscaling
-from gitops_sm.observe._describe import describe_job
+from gitops_sm.observe._describe import describe_job, job_by_name
 from gitops_sm.observe._ledger import FROM_LEDGER, LIST_SUMMARY, Ledger, RecordedState
 from gitops_sm.observe._ownership import verify_ownership
 from gitops_sm.observe._reader import Reader, Reads, Scope
@@ -90,7 +90,7 @@ from gitops_sm.observe._sagemaker import (
 )
 from gitops_sm.observe._search import SEARCH_RECORD
 
-__all__ = ["FROM_LEDGER", "LIST_SUMMARY", "Ledger", "Reads", "RecordedState", "describe_job", "observe", "verify_ownership"]
+__all__ = ["FROM_LEDGER", "LIST_SUMMARY", "Ledger", "Reads", "RecordedState", "describe_job", "job_by_name", "observe", "verify_ownership"]
 
 _HOSTING_KINDS = frozenset({Kind.HOSTING_DEPLOYMENT, Kind.ENDPOINT, Kind.ENDPOINT_CONFIG, Kind.MODEL})
 
