@@ -64,7 +64,7 @@ def test_a_job_named_by_the_earlier_rule_carries_over(tmp_path: Path) -> None:
     ):
         (change,) = plan(load=load(res), observed=observed(job), options=OPTS).resource_changes
         assert change.actions == (Action.NOOP,), change.reason
-        assert legacy in change.reason
+        assert legacy in change.reason and change.names == {"job": legacy}  # named as SageMaker names it
 
 
 def test_a_legacy_named_job_of_another_address_does_not_carry_over(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ the same address still running is stopped in the same pass (design section 4).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from gitops_sm import kinds
 from gitops_sm.kinds import JOB_KINDS, JobKindInfo
@@ -50,6 +51,7 @@ def plan_job(ctx: Context, res: DesiredResource) -> ResourceChange:
     if obs is not None and obs.name != name:
         name = obs.name  # this spec's job, named by the rule before issue 7
         after = {**after, "name": name}
+        res = replace(res, names={**res.names, "job": name})  # the plan names it as SageMaker does
     problem = ctx.read_error(res, region, [type_])
     if problem:  # a read about this job failed (throttled, denied): never judged from half the facts
         before = {"name": obs.name, "status": obs.status} if obs is not None else None
