@@ -70,7 +70,7 @@ an unreachable endpoint for the default region abort the pass, with one
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from gitops_sm.awsclients import ClientFactory
 from gitops_sm.kinds import JOB_KINDS, Kind
@@ -120,6 +120,9 @@ def observe(
     declared: dict[str, set[str]] = {}  # region -> resource IDs desired autoscaling specs declare
     endpoints: dict[str, set[str]] = {}  # region -> desired endpoint names
 
+    # (scope, kind, a name an earlier naming rule gave) -> the specs it was given to (plan.health.spec_job)
+    previous_names: dict[tuple[Scope, Kind, str], list[WantedJob]] = {}
+
     for resource in desired:
         region = resource.region or default_region
         scope = Scope(region=region, endpoint_url=resource.endpoint_url)
@@ -139,13 +142,10 @@ def observe(
                         compare=request_members(resource) if adoptable and resource.requests else (),
                     )
                 )
-                if reads is Reads.REPORT:
-                    # The job an earlier naming rule named may be this spec's job (plan.health.spec_job):
-                    # the report shows its failure reason and outputs, and its tags prove whose it is.
-                    for previous in resource.previous_names:
-                        job_wants.add(
-                            WantedJob(address=address, name=previous, spec_hash=resource.spec_hash, generated=True)
-                        )
+                for previous in resource.previous_names:
+                    previous_names.setdefault((scope, resource.kind, previous), []).append(
+                        WantedJob(address=address, name=previous, spec_hash=resource.spec_hash, generated=True)
+                    )
         elif resource.kind in _HOSTING_KINDS or resource.kind.scales_endpoints:
             wants.hosting.add(resource, adoptable=adoptable)
             autoscaling.setdefault(region, set()).add(address)
@@ -154,6 +154,19 @@ def observe(
                     declared.setdefault(region, set()).add(role[len("target:") :])
                 elif role == "endpoint":
                     endpoints.setdefault(region, set()).add(name)
+
+    for (scope, kind, _name), claimants in previous_names.items():
+        if reads is Reads.REPORT:
+            # The job an earlier naming rule named may be this spec's job: the report shows its
+            # failure reason and outputs, and its tags prove whose it is.
+            for claimant in claimants:
+                scopes[scope].jobs[kind].add(claimant)
+        elif len({claimant.address for claimant in claimants}) > 1:
+            # That rule hashed the spec only, so identical specs in two namespaces shared one name:
+            # only the job's tags can say whose it is (a finished job with unread tags counts as the
+            # spec's own), so they are read, as under an explicit name.
+            for claimant in claimants:
+                scopes[scope].jobs[kind].add(replace(claimant, generated=False))
 
     if include_unlisted_owned:
         regions = {scope.region for scope in scopes} | {default_region}

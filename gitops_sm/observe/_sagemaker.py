@@ -278,7 +278,9 @@ def _observe_wanted_job(
     addresses = [job.address for job in jobs]
     compare = tuple(sorted({member for job in jobs for member in job.compare}))
     tags: dict[str, str] | None = None
-    if ledger is not None and status in TERMINAL_JOB_STATUSES:
+    # A name several specs want (identical specs that shared a name under the earlier naming rule) is
+    # not settled by a ledger keyed by name and spec hash: its tags say whose job it is.
+    if ledger is not None and status in TERMINAL_JOB_STATUSES and len(set(addresses)) == 1:
         for job in jobs:
             recorded = ledger.terminal_status(
                 region=scope.region, kind=info.kind, name=job.name, spec_hash=job.spec_hash
