@@ -527,13 +527,16 @@ def status_pass(
     return loaded, build_status(load=loaded, observed=observed, default_region=region, plan=the_plan)
 
 
-def find_resource(*, spec_root: Path, address: str) -> DesiredResource:
-    """The desired resource at ``address`` (``Kind/namespace/name`` or ``Kind/name``)."""
+def find_resource(
+    *, spec_root: Path, address: str, allowed_endpoint_urls: frozenset[str] = frozenset()
+) -> DesiredResource:
+    """The desired resource at ``address`` (``Kind/namespace/name`` or ``Kind/name``), its spec
+    loaded under the same endpoint rule as every other command (the operator's allowed URLs)."""
     try:
         wanted = Address.parse(address)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
-    loaded = specs.load_specs(spec_root)
+    loaded = load(spec_root=spec_root, allowed_endpoint_urls=allowed_endpoint_urls)
     for res in loaded.resources:
         if res.address == wanted:
             return res
@@ -572,7 +575,7 @@ def job_log_events(
     if kind is Kind.HYPERPARAMETER_TUNING_JOB:
         prefix = f"{name}-"
         if best:
-            described = describe_job(clients=clients, region=region, kind=kind, name=name)
+            described = describe_job(clients=clients, region=region, kind=kind, name=name, endpoint_url=res.endpoint_url)
             best_job = (described.get("BestTrainingJob") or {}).get("TrainingJobName")
             if not best_job:
                 raise ConfigError(f"tuning job {name} has no best training job yet")
@@ -584,7 +587,7 @@ def job_log_events(
     assert log_group is not None
 
     def is_terminal() -> bool:
-        described = describe_job(clients=clients, region=region, kind=kind, name=name)
+        described = describe_job(clients=clients, region=region, kind=kind, name=name, endpoint_url=res.endpoint_url)
         return described.get(JOB_KINDS[kind].status_member) in TERMINAL_JOB_STATUSES
 
     events = stream_log_events(
@@ -601,7 +604,8 @@ def _job_name(*, res: DesiredResource, clients: ClientFactory, region: str) -> s
 
     def lookup(where: str, _type: ObservedType, name: str) -> ObservedResource | None:
         # Only a job under a previous name needs its tags read: they decide whether it ran this spec.
-        return job_by_name(clients=clients, region=where, kind=res.kind, name=name, with_tags=name != res.names["job"])
+        return job_by_name(clients=clients, region=where, kind=res.kind, name=name, with_tags=name != res.names["job"],
+                           endpoint_url=res.endpoint_url)
 
     found = spec_job(res=res, region=region, get=lookup)
     return found.name if found is not None else res.names["job"]

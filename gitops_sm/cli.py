@@ -690,7 +690,7 @@ def logs_command(address: str, spec_root: Path, follow: bool, tail: int | None, 
     """Print the CloudWatch Logs of the job at ADDRESS (Kind/namespace/name)."""
     from gitops_sm import app
 
-    res = app.find_resource(spec_root=spec_root, address=address)
+    res = app.find_resource(spec_root=spec_root, address=address, allowed_endpoint_urls=_allowed_endpoints())
     since_ms = _since_ms(since, now=time.time())
     with _sandbox_if(sandbox) as url:
         settings = _settings(sandbox_url=url, region=region, profile=profile, retry_mode=retry_mode,
