@@ -239,6 +239,22 @@ class DesiredResource:
         flagged = str(self.annotations.get(ANNOTATION_ADOPT, "")).lower() == "true"
         return flagged or str(self.address) in adopt
 
+    def claimed_names(self, *, region: str) -> list[tuple[str, str, str]]:
+        """(region, observed type, name) of every AWS object this spec creates or manages, by the
+        roles of ``names``: what two specs must not share, and what a cluster's CR must not manage."""
+        out: list[tuple[str, str, str]] = []
+        for role, name in self.names.items():
+            head, _, rid = role.partition(":")
+            if head == "job":
+                out.append((region, JOB_OBSERVED_TYPES[self.kind].value, name))
+            elif head in _HOSTING_ROLE_TYPES:
+                out.append((region, _HOSTING_ROLE_TYPES[head].value, name))
+            elif head == "target":
+                out.append((region, ObservedType.SCALABLE_TARGET.value, name))
+            elif head == "policy":
+                out.append((region, ObservedType.SCALING_POLICY.value, policy_key(rid, name)))
+        return out
+
 
 class DocumentStatusKind(StrEnum):
     OK = "ok"
@@ -325,6 +341,14 @@ JOB_OBSERVED_TYPES: dict[Kind, ObservedType] = {
     Kind.HYPERPARAMETER_TUNING_JOB: ObservedType.HYPERPARAMETER_TUNING_JOB,
     Kind.TRANSFORM_JOB: ObservedType.TRANSFORM_JOB,
     Kind.PROCESSING_JOB: ObservedType.PROCESSING_JOB,
+}
+
+
+# The observed type of each hosting role of ``DesiredResource.names``.
+_HOSTING_ROLE_TYPES = {
+    "endpoint": ObservedType.ENDPOINT,
+    "endpoint_config": ObservedType.ENDPOINT_CONFIG,
+    "model": ObservedType.MODEL,
 }
 
 

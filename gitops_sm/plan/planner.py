@@ -16,7 +16,6 @@ from dataclasses import replace
 
 from gitops_sm.kinds import Kind
 from gitops_sm.model import (
-    JOB_OBSERVED_TYPES,
     Action,
     DesiredResource,
     Issue,
@@ -27,7 +26,6 @@ from gitops_sm.model import (
     PlanSource,
     ResourceChange,
     digest,
-    policy_key,
     sorted_changes,
 )
 from gitops_sm.plan._autoscaling import plan_autoscaling
@@ -56,7 +54,7 @@ def _plan(*, load: LoadResult, observed: ObservedState, options: PlanOptions, co
     ctx = Context(
         observed=observed, options=options, incomplete=load.incomplete, desired=tuple(load.resources)
     )
-    claims = {str(r.address): _claimed_names(r, ctx.region(r)) for r in load.resources}
+    claims = {str(r.address): r.claimed_names(region=ctx.region(r)) for r in load.resources}
     collisions = _name_collisions(ctx, claims)
     changes = [
         change(res, ctx.region(res), [Action.ERROR], collisions[str(res.address)])
@@ -113,25 +111,6 @@ def _observed_digest(ctx: Context, observed: ObservedState) -> str:
     aws = ctx.observed_digest()
     cluster = cluster_digest(observed.cluster)
     return aws if cluster is None else digest({"aws": aws, "cluster": cluster})
-
-
-def _claimed_names(res: DesiredResource, region: str) -> list[tuple[str, str, str]]:
-    """(region, observed type, name) of every AWS object ``res`` creates or manages."""
-    out: list[tuple[str, str, str]] = []
-    for role, name in res.names.items():
-        head, _, rid = role.partition(":")
-        if head == "job":
-            out.append((region, JOB_OBSERVED_TYPES[res.kind].value, name))
-        elif head in ("endpoint", "endpoint_config", "model"):
-            type_ = {"endpoint": ObservedType.ENDPOINT, "endpoint_config": ObservedType.ENDPOINT_CONFIG}.get(
-                head, ObservedType.MODEL
-            )
-            out.append((region, type_.value, name))
-        elif head == "target":
-            out.append((region, ObservedType.SCALABLE_TARGET.value, name))
-        elif head == "policy":
-            out.append((region, ObservedType.SCALING_POLICY.value, policy_key(rid, name)))
-    return out
 
 
 def _name_collisions(ctx: Context, claims_by_address: Mapping[str, list[tuple[str, str, str]]]) -> dict[str, str]:

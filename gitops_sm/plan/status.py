@@ -66,7 +66,6 @@ from gitops_sm.plan.health import (
     scaling_units,
     spec_job,
 )
-from gitops_sm.plan.planner import _claimed_names
 
 STATUS_FORMAT_VERSION = 1
 STATUS_DIR = ".gitops-sm/status"
@@ -344,7 +343,7 @@ def _with_cluster(row: ResourceStatus, res: DesiredResource, cluster: ClusterSta
     """``row`` with the CR that also manages the resource (its address, or one of its AWS names)."""
     cr = cluster.at_address(str(res.address))
     if cr is None:
-        managers = claimed_managers(cluster, region, _claimed_names(res, region))
+        managers = claimed_managers(cluster, region, res.claimed_names(region=region))
         cr = managers[0] if managers else None
     if cr is None:
         return row
