@@ -463,6 +463,10 @@ def wait_until_converged(
         region = default_region(settings=settings, clients=clients)
         report = build_status(load=outcome.load, observed=outcome.observed, default_region=region)
         current = verdict(plan=outcome.plan, report=report)
+        if current.failed:
+            # Before the transitions are printed: their "→ Failed" line names the FailureReason too
+            # (the pass read no Describe for a finished job, so its own verdict has none).
+            current = _explain_failures(current, outcome=outcome, clients=clients, region=region)
         now = monotonic()
         this_pass = WaitPass(
             attempt=attempt, elapsed=now - started, outcome=outcome, verdict=current,
@@ -477,8 +481,7 @@ def wait_until_converged(
             return WaitOutcome(end=how, last=last, elapsed=at - started, waited=waited)
 
         if current.failed:
-            explained = _explain_failures(current, outcome=outcome, clients=clients, region=region)
-            return end(WaitEnd.FAILED, replace(this_pass, verdict=explained))
+            return end(WaitEnd.FAILED)
         result = None
         if applying:
             result = apply_plan(the_plan=outcome.plan, clients=clients, on_event=on_event, allow_errors=True)
