@@ -100,7 +100,7 @@ def aws_options(func: F) -> F:
     """Options shared by every command that reads SageMaker."""
     decorators = [
         click.option("--sandbox", is_flag=True, help="Run against the embedded SageMaker simulator (no AWS account)."),
-        click.option("--region", envvar="GITOPS_SM_REGION", help="Default AWS region (else AWS_REGION / profile)."),
+        click.option("--region", envvar="GITOPS_SM_REGION", help="Default AWS region (also GITOPS_SM_REGION; else AWS_REGION / profile)."),
         click.option("--profile", envvar="AWS_PROFILE", help="AWS profile to use."),
         click.option(
             "--retry-mode",
