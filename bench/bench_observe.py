@@ -85,7 +85,8 @@ REGION = "us-east-1"
 DESIGN_TARGET_CALLS = 20  # "about 20 AWS calls" for the design's 1,000 resources
 DESIGN_NAIVE_CALLS = 1_150
 LIST_PAGE_SIZE = 100
-AUTOSCALING_PAGE_SIZE = 50
+TARGETS_PAGE_SIZE = 50  # DescribeScalableTargets' maximum
+POLICIES_PAGE_SIZE = 10  # DescribeScalingPolicies' maximum
 
 _JOB_TYPES = {
     Kind.TRAINING_JOB: ObservedType.TRAINING_JOB,
@@ -290,7 +291,8 @@ def _pages(count: int, page_size: int = LIST_PAGE_SIZE) -> int:
 
 def expected_page_calls(loaded: LoadResult) -> int:
     """The List/Describe-all pages real AWS would need for these specs: SageMaker List* return
-    100 per page, Application Auto Scaling's Describe* 50 (the simulator pages the same way)."""
+    100 per page, Application Auto Scaling's DescribeScalableTargets 50 and DescribeScalingPolicies 10
+    (the simulator pages the same way)."""
     jobs: dict[Kind, int] = {}
     roles = {"endpoint": 0, "endpoint_config": 0, "model": 0, "target": 0, "policy": 0}
     for resource in loaded.resources:
@@ -303,9 +305,7 @@ def expected_page_calls(loaded: LoadResult) -> int:
     pages = sum(_pages(count) for count in jobs.values())
     if roles["endpoint"] or roles["target"]:
         pages += _pages(roles["endpoint"]) + _pages(roles["endpoint_config"]) + _pages(roles["model"])
-        pages += _pages(roles["target"], AUTOSCALING_PAGE_SIZE) + _pages(
-            roles["policy"], AUTOSCALING_PAGE_SIZE
-        )
+        pages += _pages(roles["target"], TARGETS_PAGE_SIZE) + _pages(roles["policy"], POLICIES_PAGE_SIZE)
     return pages
 
 

@@ -22,7 +22,9 @@ from gitops_sm.kinds import AUTOSCALING, HAP_DEFAULT_SCALABLE_DIMENSION, HAP_DEF
 from gitops_sm.model import ObservedResource, ObservedType, policy_key
 from gitops_sm.observe._reader import Reader, ReadFailed, Scope, pick
 
-PAGE_SIZE = 50  # the maximum of DescribeScalableTargets / DescribeScalingPolicies
+TARGETS_PAGE_SIZE = 50  # DescribeScalableTargets' maximum
+# DescribeScalingPolicies' maximum is 10 (botocore's model: "between 1 and 10"), not 50.
+POLICIES_PAGE_SIZE = 10
 
 _POLICY_CONFIG_KEYS = (
     "TargetTrackingScalingPolicyConfiguration",
@@ -54,7 +56,7 @@ def observe_autoscaling(
             client,
             "DescribeScalableTargets",
             result_key="ScalableTargets",
-            page_size=PAGE_SIZE,
+            page_size=TARGETS_PAGE_SIZE,
             target=f"scalable targets in {region}",
             ServiceNamespace=HAP_DEFAULT_SERVICE_NAMESPACE,
         )
@@ -97,7 +99,7 @@ def observe_autoscaling(
             client,
             "DescribeScalingPolicies",
             result_key="ScalingPolicies",
-            page_size=PAGE_SIZE,
+            page_size=POLICIES_PAGE_SIZE,
             target=f"scaling policies in {region}",
             ServiceNamespace=HAP_DEFAULT_SERVICE_NAMESPACE,
         )

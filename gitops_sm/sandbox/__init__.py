@@ -3,7 +3,8 @@
 It is moto 5.2 (SageMaker, Application Auto Scaling, CloudWatch Logs) extended with what moto
 lacks: Stop*Job, UpdateEndpoint, ListTrainingJobsForHyperParameterTuningJob, AWS's errors on
 duplicate creates, time-based status transitions, the autoscaling rule of UpdateEndpoint, job
-logs, and state kept in a file between invocations.
+logs, List*/Describe* paging as AWS pages (``MaxResults`` ranges and defaults from botocore's
+model, filters before the page is cut), and state kept in a file between invocations.
 
 Public API::
 

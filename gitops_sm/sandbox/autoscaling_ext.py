@@ -9,7 +9,9 @@ Extends moto's ``applicationautoscaling`` backend and response class (installed 
   registering clamps the variant's instance count into [MinCapacity, MaxCapacity] as AWS does.
 - ``PutScalingPolicy`` needs a registered target (ObjectNotFoundException, AWS wording).
 - ``DeregisterScalableTarget`` also deletes the target's scaling policies (AWS documents this).
-- ``DescribeScalableTargets`` paginates correctly (moto's NextToken is off by a page).
+- ``DescribeScalableTargets`` (1-50, default 50) and ``DescribeScalingPolicies`` (1-10, default 10:
+  moto gives 100) page as botocore's model documents, refusing a ``MaxResults`` out of range
+  (``paging``); moto's DescribeScalableTargets NextToken was off by a page.
 
 ``sagemaker_ext`` uses :func:`registered_variants` for the UpdateEndpoint rule and
 :func:`deregister_endpoint` for DeleteEndpoint (AWS deregisters an endpoint's targets silently).
@@ -20,9 +22,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from gitops_sm.sandbox import paging
+
 # moto's handlers that ours replace, by method name; filled once by install().
 _ORIGINALS: dict[str, Any] = {}
 SAGEMAKER_NAMESPACE = "sagemaker"
+SERVICE = "application-autoscaling"
 
 
 def _backend(account: str, region: str) -> Any:
@@ -79,6 +84,10 @@ def _error(code: str, message: str) -> Exception:
     from moto.core.exceptions import JsonRESTError
 
     return JsonRESTError(code, message)
+
+
+def _validation(message: str) -> Exception:
+    return _error("ValidationException", message)
 
 
 def _all_targets(backend: Any) -> list[Any]:
@@ -165,11 +174,30 @@ class ApplicationAutoScalingExtensions:
             self._get_param("ResourceIds"),
             self._get_param("ScalableDimension"),
         )
-        page_size = self._get_int_param("MaxResults") or 50
-        start = int(self._get_param("NextToken") or 0)
-        page = targets[start : start + page_size]
-        next_token = str(start + page_size) if start + page_size < len(targets) else None
+        size = paging.page_size(
+            SERVICE, "DescribeScalableTargets", self._get_param("MaxResults"), invalid=_validation
+        )
+        page, next_token = paging.cut(targets, token=self._get_param("NextToken"), size=size, invalid=_validation)
         return json.dumps({"ScalableTargets": [_build_target(t) for t in page], "NextToken": next_token})
+
+    def describe_scaling_policies(self: Any) -> str:
+        from moto.applicationautoscaling.responses import _build_policy
+
+        self._validate_params()
+        size = paging.page_size(
+            SERVICE, "DescribeScalingPolicies", self._get_param("MaxResults"), invalid=_validation
+        )
+        backend = self.applicationautoscaling_backend
+        # moto's own filtering of the stored policies, every match at once; paged below.
+        _token, policies = backend.describe_scaling_policies(
+            service_namespace=self._get_param("ServiceNamespace"),
+            resource_id=self._get_param("ResourceId"),
+            scalable_dimension=self._get_param("ScalableDimension"),
+            max_results=len(backend.policies) + 1,
+            next_token=None,
+        )
+        page, next_token = paging.cut(policies, token=self._get_param("NextToken"), size=size, invalid=_validation)
+        return json.dumps({"ScalingPolicies": [_build_policy(p) for p in page], "NextToken": next_token})
 
     def tag_resource(self: Any) -> str:
         target = _target_by_arn(self.applicationautoscaling_backend, self._get_param("ResourceARN"))

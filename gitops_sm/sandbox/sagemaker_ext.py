@@ -13,7 +13,8 @@ replaces a moto handler (keeping moto's storage) or adds a missing operation:
 - ``ListTrainingJobsForHyperParameterTuningJob``; tuning jobs get counters and a best job;
 - ``AddTags`` replaces values of existing keys; ``ListTags`` of a missing resource is a 400;
 - not-found messages of Describe*Job use AWS's wording;
-- ``Search`` of training jobs and endpoints pages and shapes its records as AWS does (``search``).
+- ``Search`` of training jobs and endpoints pages and shapes its records as AWS does (``search``);
+- the List* calls gitops-sm makes filter, sort and page as AWS does (``sagemaker_lists``, ``paging``).
 
 :func:`refresh` brings one account/region up to the simulated time; ``extensions`` calls it
 before every SageMaker, Application Auto Scaling and CloudWatch Logs request.
@@ -24,7 +25,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from gitops_sm.sandbox import autoscaling_ext, jobs, logs_ext, search, timing
+from gitops_sm.sandbox import autoscaling_ext, jobs, logs_ext, paging, sagemaker_lists, search, timing
 from gitops_sm.sandbox.state import (
     FAILED,
     EndpointLife,
@@ -358,7 +359,9 @@ class SageMakerExtensions:
         status = self._get_param("StatusEquals")
         if status:
             children = [child for child in children if child["TrainingJobStatus"] == status]
-        sort_by = self._get_param("SortBy") or "CreationTime"
+        operation = "ListTrainingJobsForHyperParameterTuningJob"
+        size = paging.page_size("sagemaker", operation, self._get_param("MaxResults"), invalid=_validation)
+        sort_by = self._get_param("SortBy") or paging.sort_default("sagemaker", operation, "SortBy")
         sort_keys = {
             "Name": lambda child: child["TrainingJobName"],
             "Status": lambda child: child["TrainingJobStatus"],
@@ -368,14 +371,13 @@ class SageMakerExtensions:
             "CreationTime": lambda child: child["TrainingJobName"],
         }
         children.sort(key=sort_keys.get(sort_by, sort_keys["CreationTime"]))
-        if (self._get_param("SortOrder") or "Descending") == "Descending":
+        order = self._get_param("SortOrder") or paging.sort_default("sagemaker", operation, "SortOrder")
+        if order == "Descending":
             children.reverse()
-        start = int(self._get_param("NextToken") or 0)
-        size = int(self._get_param("MaxResults") or 10)
-        page = children[start : start + size]
+        page, token = paging.cut(children, token=self._get_param("NextToken"), size=size, invalid=_validation)
         body: dict[str, Any] = {"TrainingJobSummaries": page}
-        if start + size < len(children):
-            body["NextToken"] = str(start + size)
+        if token is not None:
+            body["NextToken"] = token
         return _result(body)
 
     # -- models and endpoint configs --------------------------------------------------------------
@@ -601,6 +603,8 @@ class SageMakerExtensions:
         return _result({"Tags": tags})
 
     def list_tags(self: Any) -> Any:
+        # AWS refuses MaxResults below 50 (moto takes any); moto pages the rest as AWS does.
+        paging.page_size("sagemaker", "ListTags", self._get_param("MaxResults"), invalid=_validation)
         _resource_for_tags(self.sagemaker_backend, self._get_param("ResourceArn"))
         return _ORIGINALS["list_tags"](self)
 
@@ -638,12 +642,13 @@ def install() -> None:
 
     if _ORIGINALS:
         return
-    for name, function in vars(SageMakerExtensions).items():
-        if name.startswith("_") or not callable(function):
-            continue
-        original = SageMakerResponse.__dict__.get(name)
-        if original is not None:
-            _ORIGINALS[name] = original
-        setattr(SageMakerResponse, name, function)
+    for extensions in (SageMakerExtensions, sagemaker_lists.SageMakerListExtensions):
+        for name, function in vars(extensions).items():
+            if name.startswith("_") or not callable(function):
+                continue
+            original = SageMakerResponse.__dict__.get(name)
+            if original is not None:
+                _ORIGINALS[name] = original
+            setattr(SageMakerResponse, name, function)
     _ORIGINALS.setdefault("installed", True)
     FakeEndpointConfig.validate_instance_type = _accept_any_ml_instance_type  # type: ignore[method-assign]
