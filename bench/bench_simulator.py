@@ -7,8 +7,8 @@ autoscaled endpoints times each factor) it seeds the steady state in-process and
 ``bench_observe.py`` does (``_seed.py``, ``--cache-dir``), starts the server on those backends and
 sends, over real HTTP, ``--repeat`` times (alternating the scales) ``--rounds`` rounds of a fixed request mix — the reads a reconcile pass
 makes, each with a response of the same size at every scale (a 100-job page from the middle of the
-list, one job's Describe and ListTags, a 50-item page of endpoints, configs, scalable targets and
-policies). Per operation it prints calls per second and the process CPU time per call (client and server
+list, one job's Describe and ListTags, a 50-item page of endpoints, configs and scalable targets,
+a 10-item page of policies and a 100-item page of models). Per operation it prints calls per second and the process CPU time per call (client and server
 share the process; CPU is what other work on the machine inflates least), best of the repeats.
 
 Baseline, measured in the same run: the smallest scale. The simulator's cost per request should
