@@ -559,7 +559,8 @@ def _finish_wait(outcome: app.WaitOutcome, console: Console, *, timeout: float) 
 
 @main.command("apply", short_help="Make SageMaker match the specs or a saved plan.")
 @click.argument("target", type=click.Path(path_type=Path))
-@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--auto-approve", is_flag=True,
+              help="Do not ask for confirmation (a plan file from plan --out is the approval: never asked).")
 @click.option("--wait", "wait_", is_flag=True,
               help="Repeat observe→plan→apply until every resource is healthy; exit 1 if one fails or on --timeout.")
 @click.option("--timeout", default="30m", show_default=True, callback=_duration,
