@@ -169,23 +169,44 @@ def plan_verified(
 def adopt_addresses(*, settings: Settings, loaded: LoadResult) -> frozenset[str]:
     """``--adopt`` as canonical addresses; a malformed one, or one no spec under the root defines,
     is a :class:`ConfigError` (an adoption that silently did nothing would hide the conflict)."""
+    return spec_addresses(flag="--adopt", given=settings.adopt, loaded=loaded)
+
+
+def retry_failed_addresses(*, settings: Settings, loaded: LoadResult) -> frozenset[str]:
+    """``--retry-failed`` as canonical addresses, by the same rule as ``--adopt``: a typo that
+    silently retried nothing would look like a retry that failed again."""
+    return spec_addresses(flag="--retry-failed", given=settings.retry_failed, loaded=loaded)
+
+
+def with_flag_addresses(*, settings: Settings, loaded: LoadResult) -> Settings:
+    """``settings`` with its ``--adopt`` and ``--retry-failed`` addresses checked against the specs."""
+    if settings.adopt:
+        settings = replace(settings, adopt=adopt_addresses(settings=settings, loaded=loaded))
+    if settings.retry_failed:
+        settings = replace(settings, retry_failed=retry_failed_addresses(settings=settings, loaded=loaded))
+    return settings
+
+
+def spec_addresses(*, flag: str, given: frozenset[str], loaded: LoadResult) -> frozenset[str]:
+    """The addresses ``flag`` was given, canonical; a malformed one, or one no spec under the root
+    defines, is a :class:`ConfigError`."""
     known = {str(r.address) for r in loaded.resources}
     failed = {d.address for d in loaded.documents if d.address and d.address not in known}
-    adopt: set[str] = set()
-    for given in sorted(settings.adopt):
+    addresses: set[str] = set()
+    for text in sorted(given):
         try:
-            address = str(Address.parse(given))
+            address = str(Address.parse(text))
         except ValueError as exc:
-            raise ConfigError(f"--adopt {given}: {exc}") from exc
+            raise ConfigError(f"{flag} {text}: {exc}") from exc
         if address in failed:
-            raise ConfigError(f"--adopt {address}: its spec under {loaded.root} failed to load (see validate)")
+            raise ConfigError(f"{flag} {address}: its spec under {loaded.root} failed to load (see validate)")
         if address not in known:
             raise ConfigError(
-                f"--adopt {address}: no spec under {loaded.root} defines it (--adopt takes a spec's address, "
+                f"{flag} {address}: no spec under {loaded.root} defines it ({flag} takes a spec's address, "
                 "Kind/namespace/name, as plan shows it)"
             )
-        adopt.add(address)
-    return frozenset(adopt)
+        addresses.add(address)
+    return frozenset(addresses)
 
 
 def plan_pass(
@@ -193,8 +214,7 @@ def plan_pass(
 ) -> PlanOutcome:
     """Load, observe (SageMaker and the cluster's CRs) and plan once."""
     loaded = load(spec_root=spec_root, allowed_endpoint_urls=settings.allowed_endpoint_urls)
-    if settings.adopt:
-        settings = replace(settings, adopt=adopt_addresses(settings=settings, loaded=loaded))
+    settings = with_flag_addresses(settings=settings, loaded=loaded)
     region = default_region(settings=settings, clients=clients)
     before = clients.counter.total
     observed = observe(

@@ -260,8 +260,8 @@ def _plan_once(
 ) -> _Planned:
     with phases.phase("load"):
         loaded = app.load(spec_root=spec_root, allowed_endpoint_urls=settings.allowed_endpoint_urls)
-        if settings.adopt:  # the same rule as plan/apply: an address no spec defines is an error
-            settings = replace(settings, adopt=app.adopt_addresses(settings=settings, loaded=loaded))
+        # The same rule as plan/apply: an --adopt or --retry-failed address no spec defines is an error.
+        settings = app.with_flag_addresses(settings=settings, loaded=loaded)
     with phases.phase("observe"):
         region = app.default_region(settings=settings, clients=clients)
         # Status files show what `status` shows (failure reasons, outputs, conflicts): full reads, which
