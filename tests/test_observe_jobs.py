@@ -12,6 +12,7 @@ from gitops_sm.awsclients import ClientFactory
 from gitops_sm.kinds import Kind
 from gitops_sm.model import Address, DesiredResource, ObservedType, SourceLocation
 from gitops_sm.observe import Reads, observe
+from tests.sandboxcalls import create_training_job
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/sm"
@@ -44,18 +45,6 @@ def our_tags(address: str, spec_hash: str) -> list[dict[str, str]]:
     ]
 
 
-def create_training_job(sm: Any, name: str, tags: list[dict[str, str]]) -> None:
-    sm.create_training_job(
-        TrainingJobName=name,
-        AlgorithmSpecification={"TrainingImage": "img", "TrainingInputMode": "File"},
-        RoleArn=ROLE,
-        OutputDataConfig={"S3OutputPath": "s3://bucket/out"},
-        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        StoppingCondition={"MaxRuntimeInSeconds": 3600},
-        Tags=tags,
-    )
-
-
 @pytest.fixture
 def clients(aws_env: Any) -> ClientFactory:
     return ClientFactory(region=REGION, max_attempts=1)
@@ -65,7 +54,7 @@ def test_desired_job_that_exists_is_described_and_its_tags_read_for_the_report(
     boto_client: Callable[..., Any], clients: ClientFactory
 ) -> None:
     job = desired_job("mnist", spec_hash="0a1b2c3d99")
-    create_training_job(boto_client("sagemaker"), "mnist-0a1b2c3d", our_tags(str(job.address), "0a1b2c3d99"))
+    create_training_job(boto_client("sagemaker"), "mnist-0a1b2c3d", tags=our_tags(str(job.address), "0a1b2c3d99"))
 
     state = observe(desired=[job], clients=clients, default_region=REGION, reads=Reads.REPORT)
 
@@ -86,7 +75,7 @@ def test_foreign_job_with_the_desired_name_is_observed_without_our_tags(
     boto_client: Callable[..., Any], clients: ClientFactory
 ) -> None:
     job = desired_job("mnist", spec_hash="0a1b2c3d99", explicit="team-job")
-    create_training_job(boto_client("sagemaker"), "team-job", [{"Key": "team", "Value": "ml"}])
+    create_training_job(boto_client("sagemaker"), "team-job", tags=[{"Key": "team", "Value": "ml"}])
 
     state = observe(desired=[job], clients=clients, default_region=REGION)
 
@@ -110,7 +99,7 @@ def test_finished_jobs_that_are_not_desired_are_history_and_not_read_further(
     boto_client: Callable[..., Any], clients: ClientFactory
 ) -> None:
     sm = boto_client("sagemaker")
-    create_training_job(sm, "mnist-11111111", our_tags("TrainingJob/default/mnist", "11111111aa"))
+    create_training_job(sm, "mnist-11111111", tags=our_tags("TrainingJob/default/mnist", "11111111aa"))
     job = desired_job("mnist", spec_hash="22222222bb")
 
     state = observe(desired=[job], clients=clients, default_region=REGION)
@@ -126,8 +115,8 @@ def test_running_job_with_the_desired_name_prefix_gets_its_tags_read(
 ) -> None:
     sandbox_timing(job_seconds=3600)
     sm = boto_client("sagemaker")
-    create_training_job(sm, "mnist-11111111", our_tags("TrainingJob/default/mnist", "11111111aa"))
-    create_training_job(sm, "other-33333333", [])
+    create_training_job(sm, "mnist-11111111", tags=our_tags("TrainingJob/default/mnist", "11111111aa"))
+    create_training_job(sm, "other-33333333")
     job = desired_job("mnist", spec_hash="22222222bb")
 
     state = observe(desired=[job], clients=clients, default_region=REGION)
@@ -145,7 +134,7 @@ def test_include_unlisted_owned_lists_every_job_kind_and_reads_every_running_job
 ) -> None:
     sandbox_timing(job_seconds=3600)
     create_training_job(
-        boto_client("sagemaker"), "gone-44444444", our_tags("TrainingJob/default/gone", "44444444cc")
+        boto_client("sagemaker"), "gone-44444444", tags=our_tags("TrainingJob/default/gone", "44444444cc")
     )
 
     state = observe(desired=[], clients=clients, default_region=REGION, include_unlisted_owned=True)
@@ -209,7 +198,7 @@ def test_observed_state_is_json_serialisable_and_its_digest_ignores_volatile_fie
     import json
 
     job = desired_job("mnist", spec_hash="0a1b2c3d99")
-    create_training_job(boto_client("sagemaker"), "mnist-0a1b2c3d", our_tags(str(job.address), "0a1b2c3d99"))
+    create_training_job(boto_client("sagemaker"), "mnist-0a1b2c3d", tags=our_tags(str(job.address), "0a1b2c3d99"))
 
     first = observe(desired=[job], clients=clients, default_region=REGION)
     second = observe(desired=[job], clients=clients, default_region=REGION)

@@ -9,24 +9,20 @@ import pytest
 from botocore.exceptions import ClientError
 
 from gitops_sm.sandbox import OUTCOME_TAG, SandboxServer
+from tests import sandboxcalls
 
 ROLE = "arn:aws:iam::123456789012:role/sandbox"
 
 
-def create_training_job(sm: Any, name: str, *, tags: list[dict[str, str]] | None = None) -> None:
-    sm.create_training_job(
-        TrainingJobName=name,
+def create_training_job(sm: Any, name: str, *, tags: list[dict[str, str]] | None = None) -> str:
+    # The sandbox's metric lines come from MetricDefinitions: this job declares one.
+    return sandboxcalls.create_training_job(
+        sm, name, tags=tags, HyperParameters={"max_depth": "5"},
         AlgorithmSpecification={
             "TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:1",
             "TrainingInputMode": "File",
             "MetricDefinitions": [{"Name": "validation:auc", "Regex": "auc=(\\S+)"}],
         },
-        RoleArn=ROLE,
-        HyperParameters={"max_depth": "5"},
-        OutputDataConfig={"S3OutputPath": "s3://bucket/output"},
-        ResourceConfig={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 5},
-        StoppingCondition={"MaxRuntimeInSeconds": 3600},
-        Tags=tags or [],
     )
 
 

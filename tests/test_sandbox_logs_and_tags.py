@@ -9,23 +9,14 @@ import pytest
 from botocore.exceptions import ClientError
 
 from gitops_sm.sandbox import SandboxServer
+from tests import sandboxcalls
 
 ROLE = "arn:aws:iam::123456789012:role/sandbox"
 GROUP = "/aws/sagemaker/TrainingJobs"
 
 
 def create_training_job(sm: Any, name: str) -> str:
-    return str(
-        sm.create_training_job(
-            TrainingJobName=name,
-            AlgorithmSpecification={"TrainingImage": "xgb:1", "TrainingInputMode": "File"},
-            RoleArn=ROLE,
-            OutputDataConfig={"S3OutputPath": "s3://bucket/output"},
-            ResourceConfig={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 5},
-            StoppingCondition={"MaxRuntimeInSeconds": 3600},
-            Tags=[{"Key": "gitops-sm/managed-by", "Value": "gitops-sm"}],
-        )["TrainingJobArn"]
-    )
+    return sandboxcalls.create_training_job(sm, name, tags=[{"Key": "gitops-sm/managed-by", "Value": "gitops-sm"}])
 
 
 def messages(logs: Any, stream: str) -> list[str]:

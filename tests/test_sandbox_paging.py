@@ -17,6 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from gitops_sm.sandbox import OUTCOME_TAG, SandboxServer, paging
+from tests.sandboxcalls import create_training_job
 
 ROLE = "arn:aws:iam::123456789012:role/sandbox"
 DIMENSION = "sagemaker:variant:DesiredInstanceCount"
@@ -27,18 +28,6 @@ def create_models(sm: Any, count: int) -> list[str]:
     for name in names:
         sm.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={"Image": "img:1"})
     return names
-
-
-def create_training_job(sm: Any, name: str, *, fails: bool) -> None:
-    sm.create_training_job(
-        TrainingJobName=name,
-        AlgorithmSpecification={"TrainingImage": "xgb:1", "TrainingInputMode": "File"},
-        RoleArn=ROLE,
-        OutputDataConfig={"S3OutputPath": "s3://bucket/output"},
-        ResourceConfig={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 5},
-        StoppingCondition={"MaxRuntimeInSeconds": 3600},
-        Tags=[{"Key": OUTCOME_TAG, "Value": "Failed"}] if fails else [],
-    )
 
 
 def pages_of(call: Callable[..., dict[str, Any]], key: str, **params: Any) -> Iterator[list[dict[str, Any]]]:
@@ -91,7 +80,7 @@ def test_default_page_size_is_ten(boto_client: Callable[..., Any]) -> None:
                 {"VariantName": "v", "ModelName": f"model-{index:02d}", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}
             ],
         )
-        create_training_job(sm, f"job-{index:02d}", fails=False)
+        create_training_job(sm, f"job-{index:02d}")
 
     for call, key in (
         (sm.list_models, "Models"),
@@ -137,7 +126,7 @@ def test_status_filter_applies_before_the_page_is_cut(boto_client: Callable[...,
     sm = boto_client("sagemaker")
     failed = []
     for index in range(25):
-        create_training_job(sm, f"job-{index:02d}", fails=index % 2 == 1)
+        create_training_job(sm, f"job-{index:02d}", tags=[{"Key": OUTCOME_TAG, "Value": "Failed"}] if index % 2 else [])
         if index % 2:
             failed.append(f"job-{index:02d}")
 
@@ -157,7 +146,7 @@ def test_sort_defaults_follow_the_documentation(boto_client: Callable[..., Any])
     by_name = sm.list_models(SortBy="Name", SortOrder="Ascending")["Models"]
     assert [m["ModelName"] for m in by_name] == names
     for index in range(3):
-        create_training_job(sm, f"job-{index}", fails=False)
+        create_training_job(sm, f"job-{index}")
     # ListTrainingJobs documents CreationTime Ascending as its default.
     jobs = sm.list_training_jobs()["TrainingJobSummaries"]
     assert [job["TrainingJobName"] for job in jobs] == ["job-0", "job-1", "job-2"]

@@ -14,6 +14,7 @@ import pytest
 from gitops_sm import sandbox as sandbox_module
 from gitops_sm.errors import ConfigError
 from gitops_sm.sandbox import JOB_SECONDS_ENV, SandboxServer, current_timing, reset, start_server
+from tests.sandboxcalls import create_training_job
 
 ROLE = "arn:aws:iam::123456789012:role/sandbox"
 
@@ -25,17 +26,6 @@ def client(server: SandboxServer, service: str) -> Any:
         endpoint_url=server.url,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
-    )
-
-
-def create_training_job(sm: Any, name: str) -> None:
-    sm.create_training_job(
-        TrainingJobName=name,
-        AlgorithmSpecification={"TrainingImage": "xgb:1", "TrainingInputMode": "File"},
-        RoleArn=ROLE,
-        OutputDataConfig={"S3OutputPath": "s3://bucket/output"},
-        ResourceConfig={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 5},
-        StoppingCondition={"MaxRuntimeInSeconds": 3600},
     )
 
 

@@ -17,7 +17,7 @@ import boto3
 
 from gitops_sm.sandbox import SandboxServer, configure_timing, reset, start_server
 from gitops_sm.sandbox.state import SimState, sim_state
-from tests.test_sandbox_server import create_training_job
+from tests.sandboxcalls import create_training_job
 
 ROLE = "arn:aws:iam::123456789012:role/sandbox"
 ACCOUNT = "123456789012"
