@@ -166,28 +166,20 @@ def plan_verified(
     return observed, the_plan
 
 
-def adopt_addresses(*, settings: Settings, loaded: LoadResult) -> frozenset[str]:
-    """``--adopt`` as canonical addresses; a malformed one, or one no spec under the root defines,
-    is a :class:`ConfigError` (an adoption that silently did nothing would hide the conflict)."""
-    return spec_addresses(flag="--adopt", given=settings.adopt, loaded=loaded)
-
-
-def retry_failed_addresses(*, settings: Settings, loaded: LoadResult) -> frozenset[str]:
-    """``--retry-failed`` as canonical addresses, by the same rule as ``--adopt``: a typo that
-    silently retried nothing would look like a retry that failed again."""
-    return spec_addresses(flag="--retry-failed", given=settings.retry_failed, loaded=loaded)
-
-
 def with_flag_addresses(*, settings: Settings, loaded: LoadResult) -> Settings:
-    """``settings`` with its ``--adopt`` and ``--retry-failed`` addresses checked against the specs."""
+    """``settings`` with its ``--adopt`` and ``--retry-failed`` addresses made canonical and checked
+    against the specs: an adoption that silently did nothing would hide the conflict, and a retry
+    of a typo would look like a retry that failed again."""
     if settings.adopt:
-        settings = replace(settings, adopt=adopt_addresses(settings=settings, loaded=loaded))
+        settings = replace(settings, adopt=_spec_addresses(flag="--adopt", given=settings.adopt, loaded=loaded))
     if settings.retry_failed:
-        settings = replace(settings, retry_failed=retry_failed_addresses(settings=settings, loaded=loaded))
+        settings = replace(
+            settings, retry_failed=_spec_addresses(flag="--retry-failed", given=settings.retry_failed, loaded=loaded)
+        )
     return settings
 
 
-def spec_addresses(*, flag: str, given: frozenset[str], loaded: LoadResult) -> frozenset[str]:
+def _spec_addresses(*, flag: str, given: frozenset[str], loaded: LoadResult) -> frozenset[str]:
     """The addresses ``flag`` was given, canonical; a malformed one, or one no spec under the root
     defines, is a :class:`ConfigError`."""
     known = {str(r.address) for r in loaded.resources}

@@ -254,10 +254,23 @@ def _tag_read_only(
     an explicit name, finished, and not recorded by the ledger."""
     if not jobs or summary.get(info.status_member) not in TERMINAL_JOB_STATUSES or all(j.generated for j in jobs):
         return False
-    return ledger is None or all(
-        ledger.terminal_status(region=scope.region, kind=info.kind, name=j.name, spec_hash=j.spec_hash) is None
-        for j in jobs
-    )
+    return _ledger_terminal(ledger, scope=scope, info=info, jobs=jobs) is None
+
+
+def _ledger_terminal(
+    ledger: Ledger | None, *, scope: Scope, info: JobKindInfo, jobs: Sequence[WantedJob]
+) -> tuple[WantedJob, str] | None:
+    """The wanted job the ledger records as terminal for its spec hash, with that status, or None.
+
+    A name several specs want (identical specs that shared one under the earlier naming rule) is
+    never settled by a ledger keyed by name and spec hash: its tags say whose job it is."""
+    if ledger is None or len({job.address for job in jobs}) != 1:
+        return None
+    for job in jobs:
+        recorded = ledger.terminal_status(region=scope.region, kind=info.kind, name=job.name, spec_hash=job.spec_hash)
+        if recorded is not None:
+            return job, recorded
+    return None
 
 
 def _observe_wanted_job(
@@ -278,27 +291,13 @@ def _observe_wanted_job(
     addresses = [job.address for job in jobs]
     compare = tuple(sorted({member for job in jobs for member in job.compare}))
     tags: dict[str, str] | None = None
-    # A name several specs want (identical specs that shared a name under the earlier naming rule) is
-    # not settled by a ledger keyed by name and spec hash: its tags say whose job it is.
-    if ledger is not None and status in TERMINAL_JOB_STATUSES and len(set(addresses)) == 1:
-        for job in jobs:
-            recorded = ledger.terminal_status(
-                region=scope.region, kind=info.kind, name=job.name, spec_hash=job.spec_hash
-            )
-            if recorded is not None:
-                # The list says terminal and the ledger recorded this very job as ours and finished:
-                # nothing about it can change any more, so it costs no call.
-                current = reader.resources[key]
-                reader.put(
-                    replace(
-                        current,
-                        details={
-                            **current.details,
-                            "Ledger": {"status": recorded, "spec_hash": job.spec_hash},
-                        },
-                    )
-                )
-                return
+    if status in TERMINAL_JOB_STATUSES and (hit := _ledger_terminal(ledger, scope=scope, info=info, jobs=jobs)):
+        # The list says terminal and the ledger recorded this very job as ours and finished:
+        # nothing about it can change any more, so it costs no call.
+        job, recorded = hit
+        current = reader.resources[key]
+        reader.put(replace(current, details={**current.details, "Ledger": {"status": recorded, "spec_hash": job.spec_hash}}))
+        return
     if status in TERMINAL_JOB_STATUSES and reads is Reads.DECISIONS:
         if all(job.generated for job in jobs) and not compare:
             # Its generated name embeds the spec hash, so the List page already proves which spec it

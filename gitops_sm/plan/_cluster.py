@@ -25,7 +25,6 @@ from gitops_sm.model import (
     Action,
     ClusterResource,
     ClusterState,
-    DesiredResource,
     ObservedType,
     ResourceChange,
     Step,
@@ -81,17 +80,18 @@ def guard(
     changes: Sequence[ResourceChange],
     *,
     cluster: ClusterState,
-    desired: Mapping[str, DesiredResource],
     claims: Mapping[str, list[tuple[str, str, str]]],
     default_region: str,
 ) -> list[ResourceChange]:
-    """``changes`` with the in-cluster rule applied (see the module docstring)."""
+    """``changes`` with the in-cluster rule applied (see the module docstring). ``claims``: the AWS
+    names each desired address claims (``DesiredResource.claimed_names``), keyed by every desired
+    address."""
     if not cluster.resources:
         return list(changes)
     out: list[ResourceChange] = []
     for change in changes:
         region = change.region or default_region
-        same = cluster.at_address(change.address) if change.address in desired else None
+        same = cluster.at_address(change.address) if change.address in claims else None
         hit = next(
             (cr for step in change.steps for type_, name in touched(step)
              if (cr := _manager(cluster, step.region or region, type_, name))),

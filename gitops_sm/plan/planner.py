@@ -63,14 +63,7 @@ def _plan(*, load: LoadResult, observed: ObservedState, options: PlanOptions, co
         for res in load.resources
     ]
     changes.extend(plan_prune(ctx))
-    if observed.cluster.resources:
-        changes = guard(
-            changes,
-            cluster=observed.cluster,
-            desired={str(r.address): r for r in load.resources},
-            claims=claims,
-            default_region=options.default_region,
-        )
+    changes = guard(changes, cluster=observed.cluster, claims=claims, default_region=options.default_region)
     ordered = sorted_changes(changes)
     failed = [c for c in ordered if Action.ERROR in c.actions]
     errors = list(load.issues)
