@@ -53,8 +53,8 @@ then, and the app plans again, so no mutation ever rests on unread tags.
 A ledger that also implements :class:`RecordedState` removes the hosting Describe/ListTags calls
 for endpoints, configs and models whose List summary (``volatile["ListSummary"]``) is unchanged
 since it recorded them; a steady-state pass then costs only the List/Describe*-all pages
-(measured with ``bench/bench_observe.py``: 16 calls for 800 training jobs, 100 processing jobs and
-50 autoscaled endpoints; without a ledger, 75: those pages, 9 ``Search`` pages and 50 ``ListTags`` of
+(measured with ``bench/bench_observe.py``: 24 calls for 800 training jobs, 100 processing jobs and
+50 autoscaled endpoints; without a ledger, 83: those pages, 9 ``Search`` pages and 50 ``ListTags`` of
 the explicit-name processing jobs).
 ``Search`` is never issued in ``Reads.REPORT`` passes, with ``include_unlisted_owned`` (prune), or
 for what the ledger answers.

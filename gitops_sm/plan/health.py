@@ -1,7 +1,8 @@
 """Pure per-kind health of desired resources, judged from one pass's observed state.
 
-Called by :mod:`gitops_sm.plan.status` (the ``status`` report) and usable by anything that needs a
-one-word verdict per resource (``--wait`` progress, a future ``reconcile`` status file). Like
+Called by :mod:`gitops_sm.plan.status` (the ``status`` report, which ``--wait`` and ``reconcile``'s
+status files are built from) for a one-word verdict per resource, and by the planner modules for
+the rules they share with it (``ownership_conflict``, ``spec_job``, ``scaling_units``). Like
 gitops-engine's health checks, health is a pure function of what was observed: no I/O, no clock.
 
 :func:`spec_job` is the one rule for which observed job is a job spec's own (its name, or a name an
